@@ -1,0 +1,283 @@
+"""The contractor portal (/portal/): contracts, what is due, the monthly briefing, reviews.
+
+Every object is looked up through the scoped selectors: another contractor's id answers 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from projects import selectors, workflow
+from projects.access import is_contractor_user
+from projects.forms import AttachmentForm, ReportForm, ReviewForm
+from projects.models import Report, ReportAttachment
+
+portal_login_required = login_required(login_url=reverse_lazy("portal:login"))
+ATTENTION_DAYS = 31
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("portal:home")
+
+
+class PortalLogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("portal:login")
+
+
+def _is_reviewer(user) -> bool:
+    return user.is_superuser or (
+        not is_contractor_user(user) and user.has_perm("projects.review_report")
+    )
+
+
+def _review_queue(user):
+    queryset = selectors.report_list(actor=user).filter(
+        status__in=[Report.Status.SUBMITTED, Report.Status.RESUBMITTED]
+    )
+    if not user.is_superuser:
+        queryset = queryset.filter(
+            Q(contract__area_id=user.admin_area_id) | Q(contract__townships__pk=user.admin_area_id)
+        ).distinct()
+    return queryset.order_by("submitted_at")
+
+
+@portal_login_required
+def home(request):
+    """Contracts and what needs doing: returned, late and due-soon reports."""
+    today = timezone.localdate()
+    user = request.user
+    contracts = selectors.contract_list(actor=user).order_by("-start_date")
+    if not is_contractor_user(user):
+        contracts = contracts.none()
+    reports = workflow.reports_needing_attention(
+        selectors.report_list(actor=user).filter(contract__in=contracts), today=today
+    ).order_by("due_date", "contract__number")
+    sections = {"returned": [], "late": [], "due": []}
+    for report in reports:
+        report.days_late_today = report.days_late(today)
+        if report.status == Report.Status.RETURNED:
+            sections["returned"].append(report)
+        elif report.due_date < today:
+            sections["late"].append(report)
+        else:
+            sections["due"].append(report)
+    context = {
+        "contracts": contracts,
+        "sections": sections,
+        "today": today,
+        "is_reviewer": _is_reviewer(user),
+        "review_count": _review_queue(user).count() if _is_reviewer(user) else 0,
+    }
+    return render(request, "portal/home.html", context)
+
+
+@portal_login_required
+def contract_detail(request, pk: int):
+    contract = get_object_or_404(selectors.contract_list(actor=request.user), pk=pk)
+    today = timezone.localdate()
+    reports = list(contract.reports.order_by("due_date", "kind"))
+    for report in reports:
+        report.days_late_today = report.days_late(today)
+    return render(
+        request,
+        "portal/contract.html",
+        {"contract": contract, "reports": reports, "today": today},
+    )
+
+
+def _report_or_404(user, pk: int) -> Report:
+    return get_object_or_404(selectors.report_list(actor=user), pk=pk)
+
+
+@portal_login_required
+def report_edit(request, pk: int):
+    """Fill in a report: "save" keeps a draft, "submit" sends it for review."""
+    report = _report_or_404(request.user, pk)
+    editable = report.is_editable and workflow.can_fill_in(request.user, report)
+    if editable and request.method == "GET" and report.version == 0:
+        report = workflow.report_prefill_from_ledger(actor=request.user, report_id=report.pk)
+    form = ReportForm(request.POST or None, instance=report)
+    status = 200
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, _("This report cannot be changed now."))
+            return redirect("portal:report", pk=report.pk)
+        if form.is_valid():
+            try:
+                saved = workflow.report_update_content(
+                    actor=request.user,
+                    report_id=report.pk,
+                    data=form.content(),
+                    expected_version=form.cleaned_data["version"],
+                )
+                if "submit" in request.POST:
+                    workflow.report_transition(
+                        actor=request.user,
+                        report_id=report.pk,
+                        action=workflow.Action.SUBMIT,
+                        expected_version=saved.version,
+                    )
+                    messages.success(request, _("The report was submitted for review."))
+                else:
+                    messages.success(request, _("The draft was saved."))
+                return redirect("portal:report", pk=report.pk)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+        status = 400
+    context = {
+        "report": report,
+        "form": form,
+        "editable": editable,
+        "attachment_form": AttachmentForm(),
+        "attachments": report.attachments.all(),
+        "transitions": report.transitions.select_related("actor"),
+        "days_late": report.days_late(timezone.localdate()),
+    }
+    return render(request, "portal/report.html", context, status=status)
+
+
+@portal_login_required
+@require_POST
+def attachment_upload(request, pk: int):
+    report = _report_or_404(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            workflow.report_attachment_add(
+                actor=request.user, report_id=report.pk, upload=form.cleaned_data["file"]
+            )
+            messages.success(request, _("The file was attached."))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+    else:
+        for message in form.errors.get("file", []):
+            messages.error(request, message)
+    return redirect("portal:report", pk=report.pk)
+
+
+def _attachment_or_404(user, pk: int) -> ReportAttachment:
+    return get_object_or_404(
+        ReportAttachment.objects.select_related("report"),
+        pk=pk,
+        report__in=selectors.report_list(actor=user).values("pk"),
+    )
+
+
+@portal_login_required
+@require_POST
+def attachment_delete(request, pk: int):
+    attachment = _attachment_or_404(request.user, pk)
+    try:
+        workflow.report_attachment_delete(actor=request.user, attachment_id=attachment.pk)
+        messages.success(request, _("The file was removed."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("portal:report", pk=attachment.report_id)
+
+
+@portal_login_required
+def attachment_download(request, pk: int):
+    """Serves an attachment to whoever reaches its report, always as a download."""
+    attachment = _attachment_or_404(request.user, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@portal_login_required
+def review_list(request):
+    if not _is_reviewer(request.user):
+        raise Http404
+    reports = _review_queue(request.user).select_related("contract__contractor")
+    return render(request, "portal/review_list.html", {"reports": reports})
+
+
+@portal_login_required
+def review(request, pk: int):
+    """A reviewer approves or returns a submitted report (the reason is required on return)."""
+    report = _report_or_404(request.user, pk)
+    if not workflow.can_review(request.user, report):
+        raise Http404
+    form = ReviewForm(request.POST or None, initial={"version": report.version})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        action = workflow.Action.RETURN if "return" in request.POST else workflow.Action.APPROVE
+        try:
+            workflow.report_transition(
+                actor=request.user,
+                report_id=report.pk,
+                action=action,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, field_messages in error.message_dict.items():
+                    for message in field_messages:
+                        form.add_error("reason" if field == "reason" else None, message)
+            else:
+                for message in error.messages:
+                    form.add_error(None, message)
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("The report was returned.")
+                if action == workflow.Action.RETURN
+                else _("The report was approved."),
+            )
+            return redirect("portal:review-list")
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "report": report,
+        "form": form,
+        "attachments": report.attachments.all(),
+        "transitions": report.transitions.select_related("actor"),
+        "services": _service_rows(report),
+        "people": _people_rows(report),
+    }
+    return render(request, "portal/review.html", context, status=status)
+
+
+def _service_rows(report: Report) -> list[tuple[str, int, str]]:
+    from projects import vocabulary
+
+    return [
+        (label, report.services_delivered[key]["count"], report.services_delivered[key]["hours"])
+        for key, label in vocabulary.service_kind_choices()
+        if key in report.services_delivered
+    ]
+
+
+def _people_rows(report: Report) -> list[tuple[str, int]]:
+    from projects import vocabulary
+
+    return [
+        (label, report.people_served[key])
+        for key, label in vocabulary.vulnerable_group_choices()
+        if key in report.people_served
+    ]

@@ -1,0 +1,219 @@
+"""Reads of purchased services: scoped lists, reporting completeness and the county report."""
+
+import datetime
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from projects.access import scope_to_contractor
+from projects.models import AnnualPlan, Contract, Contractor, Evaluation, Report
+
+
+def contractor_list(*, actor) -> QuerySet:
+    return scope_to_contractor(
+        Contractor.objects.select_related("area"), actor=actor, contractor_field=""
+    )
+
+
+def contract_list(*, actor) -> QuerySet:
+    return scope_to_contractor(Contract.objects.select_related("area", "contractor"), actor=actor)
+
+
+def report_list(*, actor) -> QuerySet:
+    return scope_to_contractor(
+        Report.objects.select_related("contract__area", "contract__contractor"),
+        actor=actor,
+        contractor_field="contract__contractor",
+        area_field="contract__area",
+    )
+
+
+def report_completeness(
+    *, actor, today: datetime.date | None = None, kind: str = Report.Kind.MONTHLY
+) -> list[dict]:
+    """Reporting completeness and timeliness per contractor, county and month, in one query.
+
+    Counts only reports already due: `due` of them, `submitted` at all, `on_time` by the due date,
+    `late` after it, `missing` not yet. Rates are derived by the caller (or `with_rates`).
+    """
+    today = today or timezone.localdate()
+    rows = (
+        report_list(actor=actor)
+        .filter(kind=kind, due_date__lt=today)
+        .values(
+            "contract__contractor_id",
+            "contract__contractor__name",
+            "contract__area_id",
+            "contract__area__name",
+            "period",
+        )
+        .annotate(
+            due=Count("pk"),
+            submitted=Count("pk", filter=Q(first_submitted_on__isnull=False)),
+            on_time=Count("pk", filter=Q(first_submitted_on__lte=F("due_date"))),
+            late=Count("pk", filter=Q(first_submitted_on__gt=F("due_date"))),
+            missing=Count("pk", filter=Q(first_submitted_on__isnull=True)),
+        )
+        .order_by("contract__contractor__name", "contract__area_id", "period")
+    )
+    return [with_rates(row) for row in rows]
+
+
+def with_rates(row: dict) -> dict:
+    due = row["due"] or 1
+    return {
+        **row,
+        "completeness": round(100 * row["submitted"] / due, 1),
+        "timeliness": round(100 * row["on_time"] / due, 1),
+    }
+
+
+def county_annual_report(*, actor, plan: AnnualPlan, today: datetime.date | None = None) -> dict:
+    """The county's yearly report to the city (due 30 November), built from the records."""
+    today = today or timezone.localdate()
+    year = plan.year
+    contracts = list(
+        contract_list(actor=actor)
+        .filter(area_id=plan.area_id, start_date__lte=datetime.date(year, 12, 31))
+        .filter(Q(end_date__gte=datetime.date(year, 1, 1)))
+        .annotate(
+            reports_due=Count(
+                "reports",
+                filter=Q(
+                    reports__kind=Report.Kind.MONTHLY,
+                    reports__period__year=year,
+                    reports__due_date__lt=today,
+                ),
+            ),
+            reports_submitted=Count(
+                "reports",
+                filter=Q(
+                    reports__kind=Report.Kind.MONTHLY,
+                    reports__period__year=year,
+                    reports__due_date__lt=today,
+                    reports__first_submitted_on__isnull=False,
+                ),
+            ),
+            reports_on_time=Count(
+                "reports",
+                filter=Q(
+                    reports__kind=Report.Kind.MONTHLY,
+                    reports__period__year=year,
+                    reports__due_date__lt=today,
+                    reports__first_submitted_on__lte=F("reports__due_date"),
+                ),
+            ),
+        )
+        .order_by("number")
+    )
+    evaluations = {
+        evaluation.contract_id: evaluation
+        for evaluation in Evaluation.objects.filter(
+            contract__in=[c.pk for c in contracts], year=year
+        )
+    }
+    rows = []
+    for contract in contracts:
+        evaluation = evaluations.get(contract.pk)
+        rows.append(
+            {
+                "number": contract.number,
+                "title": contract.title,
+                "contractor": contract.contractor.name,
+                "status": str(contract.get_status_display()),
+                "start_date": contract.start_date,
+                "end_date": contract.end_date,
+                "price": contract.price,
+                "reports_due": contract.reports_due,
+                "reports_submitted": contract.reports_submitted,
+                "reports_on_time": contract.reports_on_time,
+                "score": evaluation.total_score if evaluation else None,
+                "grade": str(evaluation.get_grade_display()) if evaluation else "",
+            }
+        )
+    return {
+        "county": plan.area.name,
+        "year": year,
+        "due_date": datetime.date(year, 11, 30),
+        "plan_submitted_on": plan.submitted_on,
+        "plan_days_late": plan.days_late(today),
+        "budget": plan.budget,
+        "contracted": sum((row["price"] for row in rows), 0),
+        "contracts": rows,
+    }
+
+
+def staff_minimums(station_ids: list[int]) -> dict[int, int]:
+    """How many resident staff each station needs (its staffing rule; Jinan's 3 by default)."""
+    from stations.models import Station
+
+    try:
+        from stations.rules import rules_for
+    except ImportError:
+        return dict.fromkeys(station_ids, DEFAULT_MIN_RESIDENT_STAFF)
+    rules = rules_for(Station.objects.filter(pk__in=station_ids).select_related("area"))
+    return {
+        pk: rules[pk].min_resident_staff if pk in rules else DEFAULT_MIN_RESIDENT_STAFF
+        for pk in station_ids
+    }
+
+
+DEFAULT_MIN_RESIDENT_STAFF = 3
+
+
+def staff_on_post_flags(
+    *, contracts: list[Contract], today: datetime.date | None = None
+) -> dict[int, dict]:
+    """Whether each signed contract's stations had their resident staff within a month of signing.
+
+    By contract pk: `deadline` (signing + 1 month), `staffed_on` (the day the last station reached
+    its minimum, or None), `on_post` and `days_late` (past the deadline until staffed, or until
+    today while still short). Contracts without a signing date or stations are left out.
+    Cost: a fixed number of queries (links, assignments, rules) whatever the number of contracts.
+    """
+    from dateutil.relativedelta import relativedelta
+
+    try:
+        from stations.models import StationAssignment
+    except ImportError:  # the stations' staffing is not installed yet
+        return {}
+
+    today = today or timezone.localdate()
+    signed = {c.pk: c for c in contracts if c.signed_on}
+    if not signed:
+        return {}
+    links: dict[int, list[int]] = {}
+    for contract_id, station_id in Contract.stations.through.objects.filter(
+        contract_id__in=list(signed)
+    ).values_list("contract_id", "station_id"):
+        links.setdefault(contract_id, []).append(station_id)
+    station_ids = sorted({pk for ids in links.values() for pk in ids})
+    if not station_ids:
+        return {}
+    assignments: dict[int, list[tuple]] = {}
+    for station_id, starts_on, ends_on in StationAssignment.objects.filter(
+        station_id__in=station_ids, role=StationAssignment.Role.RESIDENT
+    ).values_list("station_id", "starts_on", "ends_on"):
+        assignments.setdefault(station_id, []).append((starts_on, ends_on))
+    minimums = staff_minimums(station_ids)
+    flags = {}
+    for contract_id, ids in links.items():
+        deadline = signed[contract_id].signed_on + relativedelta(months=1)
+        staffed_days = []
+        for station_id in ids:
+            starts = sorted(
+                starts_on
+                for starts_on, ends_on in assignments.get(station_id, [])
+                if ends_on is None or ends_on >= min(deadline, today)
+            )
+            needed = minimums[station_id]
+            staffed_days.append(starts[needed - 1] if len(starts) >= needed else None)
+        staffed_on = None if None in staffed_days else max(staffed_days)
+        late_until = staffed_on if staffed_on is not None else today
+        flags[contract_id] = {
+            "deadline": deadline,
+            "staffed_on": staffed_on,
+            "on_post": staffed_on is not None and staffed_on <= today,
+            "days_late": max(0, (late_until - deadline).days),
+        }
+    return flags

@@ -1,0 +1,192 @@
+"""Admin building blocks shared by every app: area scoping, 404 for out-of-scope, cheap counts."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from stations.access import scope_to_actor
+from stations.exports import xlsx_response
+from stations.models import AdminArea
+from stations.tabular import ImportRejected
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most `cap` rows, so that a page of a million-row table does not scan it all.
+
+    The changelist then shows "10000+" pages' worth rather than the exact total.
+    """
+
+    cap = 10000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+
+class ScopedAdminMixin:
+    """Scopes a ModelAdmin to the user's subtree and answers 404 for anything outside it.
+
+    `area_field` is the path from the model to its area (None for AdminArea itself). Foreign keys
+    to areas only offer areas in scope. Writes go through `save_service`/`delete_service`.
+    """
+
+    area_field: str | None = "area"
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    # Facet counts run one COUNT per filter option over the whole table.
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return scope_to_actor(
+            super().get_queryset(request), actor=request.user, area_field=self.area_field
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is AdminArea:
+            kwargs["queryset"] = scope_to_actor(
+                AdminArea.objects.all(), actor=request.user, area_field=None
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_service(self, request, obj, form, change):
+        """Override to write through the app's service; the default saves the model."""
+        obj.save()
+
+    def delete_service(self, request, obj):
+        obj.delete()
+
+    def save_model(self, request, obj, form, change):
+        self.save_service(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        self.delete_service(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_service(request, obj)
+
+
+class ServiceValidatedForm:
+    """A ModelForm mix-in that runs the service's validation, so errors show on the form."""
+
+    service_validator = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.service_validator is None or self.errors:
+            return
+        try:
+            type(self).service_validator(self.instance)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"), help_text=_("CSV (UTF-8 or GBK) or .xlsx, with a header row.")
+    )
+
+
+class ImportAdminMixin:
+    """Adds an "Import" page to a changelist: upload, validate everything, write all or nothing.
+
+    Set `import_service(source, *, actor, name) -> result` and `import_columns` (shown as the
+    expected header). The service scopes every row to the actor and raises ImportRejected.
+    """
+
+    import_service = None
+    import_columns: list[str] = []
+    change_list_template = "admin/change_list_with_import.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{opts.app_label}_{opts.model_name}_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_result_message(self, result) -> str:
+        return str(result)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta
+        errors: list[str] = []
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                with transaction.atomic():
+                    result = type(self).import_service(upload, actor=request.user, name=upload.name)
+            except ImportRejected as rejected:
+                errors = rejected.messages(limit=500)
+            else:
+                messages.success(request, self.import_result_message(result))
+                return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "form": form,
+            "errors": errors,
+            "columns": self.import_columns,
+            "title": _("Import %(name)s") % {"name": opts.verbose_name_plural},
+        }
+        return TemplateResponse(request, "admin/import_form.html", context)
+
+
+class ExportXlsxMixin:
+    """Adds an "Export to Excel" action over the selected (already scoped) rows.
+
+    `export_columns` is a list of (header, function of (obj, actor)) pairs; mask personal data there.
+    """
+
+    export_columns: list[tuple[str, object]] = []
+    export_filename = "export"
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.export_columns and self.has_view_permission(request):
+            action = type(self).export_xlsx
+            actions["export_xlsx"] = (action, "export_xlsx", action.short_description)
+        return actions
+
+    def export_queryset(self, queryset):
+        """Override to add select_related/prefetch_related for the export columns."""
+        return queryset
+
+    def export_xlsx(self, request, queryset):
+        rows = (
+            [column(obj, request.user) for _header, column in self.export_columns]
+            for obj in self.export_queryset(queryset).iterator(chunk_size=2000)
+        )
+        headers = [str(header) for header, _column in self.export_columns]
+        return xlsx_response(str(self.export_filename), headers, rows)
+
+    export_xlsx.short_description = _("Export selected rows to Excel")

@@ -1,0 +1,127 @@
+"""API building blocks shared by every app: scoped viewsets, permissions, pagination, errors, tokens."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+
+from auditlog.context import auditlog_value
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from stations.access import scope_to_actor
+
+
+def _record_api_actor(request) -> None:
+    """Tells the audit log who acts: its middleware runs before DRF authenticates a token."""
+    try:
+        context = auditlog_value.get()
+    except LookupError:
+        return
+    if request.user and request.user.is_authenticated and context.get("actor") is None:
+        context["actor"] = request.user
+
+
+class ScopedViewSetMixin:
+    """Applies the caller's area scope to every queryset; out-of-scope objects are 404.
+
+    Subclasses narrow or annotate with `scoped_queryset()`; overriding `get_queryset` is refused at
+    class creation, so that no viewset can forget the scope.
+    """
+
+    area_field: str | None = "area"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__} overrides get_queryset(); override scoped_queryset() instead."
+            )
+
+    def scoped_queryset(self):
+        return self.queryset.all()
+
+    def get_queryset(self):
+        return scope_to_actor(
+            self.scoped_queryset(), actor=self.request.user, area_field=self.area_field
+        )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        _record_api_actor(request)
+
+
+def exception_handler(exc, context):
+    """Maps Django's own errors to API answers, so that a rule broken in a service is a 400, not a 500."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = exceptions.ValidationError(
+            detail={"detail": [_("Other records still refer to this one; it cannot be deleted.")]}
+        )
+    elif isinstance(exc, IntegrityError):
+        response = Response(
+            {"detail": _("The change conflicts with another record; reload and try again.")},
+            status=status.HTTP_409_CONFLICT,
+        )
+        set_rollback()
+        return response
+    if context.get("request") is not None and not isinstance(exc, exceptions.Throttled):
+        _record_api_actor(context["request"])
+    return drf_exception_handler(exc, context)
+
+
+def _login_exception_handler(exc, context):
+    """Answers login errors without rolling back: the failure counter must be kept."""
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
+    if not isinstance(exc, exceptions.APIException):
+        return exception_handler(exc, context)
+    headers = {"Retry-After": str(int(exc.wait))} if getattr(exc, "wait", None) else {}
+    data = exc.detail if isinstance(exc.detail, list | dict) else {"detail": exc.detail}
+    return Response(data, status=exc.status_code, headers=headers)
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
+class TokenView(ObtainAuthToken):
+    """POST username and password for a token; DELETE (authenticated by the token) revokes it.
+
+    Not one transaction: a failed login answers 400, and the lock-out counter it wrote must stay.
+    """
+
+    throttle_scope = "auth"
+    throttle_classes = [ScopedRateThrottle]
+    permission_classes = [permissions.AllowAny]
+
+    def get_exception_handler(self):
+        return _login_exception_handler
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            {"username": serializers.CharField(), "password": serializers.CharField()},
+        ),
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        authenticated = TokenAuthentication().authenticate(request)
+        if authenticated is None:
+            raise exceptions.NotAuthenticated()
+        Token.objects.filter(key=authenticated[1].key).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

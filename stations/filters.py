@@ -1,0 +1,52 @@
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+import django_filters
+
+from stations.models import AdminArea, AreaPopulation
+
+
+class WithinFilter(django_filters.CharFilter):
+    """`?within=<code>`: rows whose area lies in that area's subtree (the area included)."""
+
+    def __init__(self, *args, area_field: str | None = "area", **kwargs):
+        self.area_field = area_field
+        kwargs.setdefault("label", _("within the area with this code"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        path = AdminArea.objects.filter(code=value).values_list("path", flat=True).first()
+        if path is None:
+            return qs.none()
+        prefix = f"{self.area_field}__" if self.area_field else ""
+        return qs.filter(**{f"{prefix}path__startswith": path})
+
+
+class AreaFilter(django_filters.FilterSet):
+    level = django_filters.TypedChoiceFilter(choices=AdminArea.Level.choices, coerce=int)
+    parent = django_filters.CharFilter(field_name="parent_id", label=_("parent code"))
+    urban_rural = django_filters.ChoiceFilter(choices=AdminArea.UrbanRural.choices)
+    is_virtual = django_filters.BooleanFilter()
+    within = WithinFilter(area_field=None)
+    search = django_filters.CharFilter(method="filter_search", label=_("name or code prefix"))
+
+    class Meta:
+        model = AdminArea
+        fields = ["level", "parent", "urban_rural", "is_virtual", "within", "search"]
+
+    def filter_search(self, qs, name, value):
+        if value.isdigit():
+            return qs.filter(code__startswith=value)
+        return qs.filter(Q(name__icontains=value))
+
+
+class PopulationFilter(django_filters.FilterSet):
+    area = django_filters.CharFilter(field_name="area__code", label=_("area code"))
+    year = django_filters.NumberFilter()
+    within = WithinFilter()
+
+    class Meta:
+        model = AreaPopulation
+        fields = ["area", "year", "within"]

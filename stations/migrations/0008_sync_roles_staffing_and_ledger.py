@@ -1,0 +1,9 @@
+from django.db import migrations
+
+from stations.roles import sync_roles
+
+
+class Migration(migrations.Migration):
+    dependencies = [("stations", "0007_staffing_and_ledger")]
+
+    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

@@ -1,0 +1,166 @@
+"""Reading spreadsheets for imports: CSV (UTF-8, UTF-8 with BOM or GBK, optionally gzipped) and .xlsx.
+
+Every import in the platform reads through `read_table` and reports problems as `RowError`s, with
+the row number a person sees in Excel (the header is row 1).
+"""
+
+import csv
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 0 for the file as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.row == 0:
+            return self.message
+        if self.column:
+            return _("Row %(row)d, column %(column)s: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
+
+
+class ImportRejected(Exception):
+    """A file that cannot be imported; nothing was written. Carries every problem found."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors[:50]))
+
+    def messages(self, limit: int = 1000) -> list[str]:
+        lines = [str(error) for error in self.errors[:limit]]
+        if len(self.errors) > limit:
+            lines.append(_("… and %(count)d more problems.") % {"count": len(self.errors) - limit})
+        return lines
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (row number, values by column)
+
+
+def _file_error(message: str) -> ImportRejected:
+    return ImportRejected([RowError(0, "", message)])
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _file_error(_("The file is neither UTF-8 nor GBK text; save it as CSV UTF-8 or .xlsx."))
+
+
+def _csv_rows(text: str) -> Iterator[list[str]]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    yield from csv.reader(io.StringIO(text), dialect)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise _file_error(_("The .xlsx file cannot be read: %(error)s") % {"error": exc}) from None
+    sheet = workbook.worksheets[0]
+    for values in sheet.iter_rows(values_only=True):
+        yield ["" if value is None else _cell_text(value) for value in values]
+    workbook.close()
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "date") and hasattr(value, "hour"):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_table(
+    source: str | Path | IO[bytes],
+    *,
+    required: list[str],
+    optional: list[str] = (),
+    name: str | None = None,
+    max_bytes: int | None = None,
+) -> Table:
+    """Reads a whole table; checks the header names every required column and no unknown one."""
+    if isinstance(source, str | Path):
+        name = name or str(source)
+        with open(source, "rb") as handle:
+            data = handle.read(max_bytes + 1 if max_bytes else -1)
+    else:
+        data = source.read(max_bytes + 1 if max_bytes else -1)
+        name = name or getattr(source, "name", "") or ""
+    if max_bytes and len(data) > max_bytes:
+        raise _file_error(
+            _("The file is larger than the limit of %(limit)d MB.")
+            % {"limit": max_bytes // (1024 * 1024)}
+        )
+    lower = name.lower()
+    if lower.endswith(".gz") or data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            raise _file_error(_("The compressed file is damaged.")) from None
+        lower = lower.removesuffix(".gz")
+    if lower.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+        raw_rows = _xlsx_rows(data)
+    elif lower.endswith(".xls"):
+        raise _file_error(_("Old .xls files are not supported; save the sheet as .xlsx or CSV."))
+    else:
+        raw_rows = _csv_rows(_decode(data))
+
+    header = None
+    numbered = enumerate(raw_rows, start=1)
+    for _number, raw in numbered:
+        if any(cell.strip() for cell in raw):
+            header = [cell.strip().lower() for cell in raw]
+            break
+    if header is None:
+        raise _file_error(_("The file is empty."))
+    missing = [column for column in required if column not in header]
+    unknown = [c for c in header if c and c not in required and c not in optional]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
+        if unknown:
+            parts.append(_("unknown columns: %(columns)s") % {"columns": ", ".join(unknown)})
+        raise _file_error(
+            _("The header row does not match (%(problems)s). Expected columns: %(expected)s.")
+            % {"problems": "; ".join(parts), "expected": ", ".join([*required, *optional])}
+        )
+    if len(set(header)) != len(header):
+        raise _file_error(_("A column appears twice in the header row."))
+    rows = []
+    width = len(header)
+    for number, raw in numbered:
+        if not any(cell.strip() for cell in raw):
+            continue
+        cells = [cell.strip() for cell in raw[:width]] + [""] * (width - len(raw))
+        rows.append((number, dict(zip(header, cells, strict=True))))
+    if not rows:
+        raise _file_error(_("The file has a header row but no data rows."))
+    return Table(columns=header, rows=rows)

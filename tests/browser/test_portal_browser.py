@@ -1,0 +1,79 @@
+"""A contractor on a phone fills in and submits a monthly briefing, then sees it returned."""
+
+import datetime
+
+import pytest
+
+from projects import workflow
+from projects.models import Report
+from tests.browser.conftest import ARTIFACTS
+from tests.projects.conftest import make_contract
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def test_contractor_submits_a_briefing_on_a_phone_and_sees_it_returned(
+    browser, live_server, phone, actors, tree, request
+):
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def shot(step: str) -> None:
+        phone.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{step}.png"), full_page=True)
+
+    contract = make_contract(
+        actor=actors.county_admin,
+        area=tree.county_a,
+        contractor=actors.contractor_org,
+        status="active",
+    )
+    report = Report.objects.get(contract=contract, kind="monthly", period=datetime.date(2025, 1, 1))
+
+    phone.goto(f"{live_server.url}/portal/login/")
+    phone.fill("#id_username", "contractor_a")
+    phone.fill("#id_password", "Passw0rd!long")
+    shot("1-login")
+    phone.click("#login-submit")
+    phone.wait_for_url(f"{live_server.url}/portal/")
+    shot("2-home")
+    # Nothing spills sideways on a 375px screen.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    phone.goto(f"{live_server.url}/portal/reports/{report.pk}/")
+    phone.fill("#id_cases_opened", "3")
+    phone.fill("#id_cases_closed", "1")
+    phone.fill("#id_service_case_count", "5")
+    phone.fill("#id_service_case_hours", "7.5")
+    phone.fill("#id_people_lone_elderly", "12")
+    phone.fill("#id_highlights", "开展重阳节敬老活动，服务独居老人12人")
+    shot("3-filled")
+    phone.click("#submit-report")
+    phone.wait_for_selector("#report-status")
+    shot("4-submitted")
+    submitted = Report.objects.get(pk=report.pk)
+    assert (submitted.status, submitted.cases_opened) == ("submitted", 3)
+    assert submitted.services_delivered == {"case": {"count": 5, "hours": "7.5"}}
+    assert phone.locator("#submit-report").count() == 0
+
+    workflow.report_transition(
+        actor=actors.reviewer,
+        report_id=report.pk,
+        action=workflow.Action.RETURN,
+        expected_version=submitted.version,
+        reason="请补充活动照片和签到表",
+    )
+    phone.reload()
+    shot("5-returned")
+
+    assert phone.locator("#return-reason").inner_text().endswith("请补充活动照片和签到表")
+    assert phone.locator("#submit-report").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -1,0 +1,88 @@
+"""The dashboard: scoped, drills down, draws its chart without any external script."""
+
+from decimal import Decimal
+from io import StringIO
+
+from django.core.management import call_command
+from django.utils import timezone
+
+import pytest
+
+from reports.models import Target, TargetThreshold
+from stations.models import AreaPopulation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def computed(tree):
+    AreaPopulation.objects.create(area=tree.comm_a1_urban, year=2025, population=4000)
+    AreaPopulation.objects.create(area=tree.comm_b1, year=2025, population=12000)
+    target = Target.objects.create(
+        metric="population", area=tree.city, year=2025, source_document="测试"
+    )
+    TargetThreshold.objects.create(target=target, value=Decimal(5000), valid_from=timezone.now())
+    call_command("compute_compliance", "--year", "2025", stdout=StringIO())
+
+
+def test_city_leader_sees_targets_children_and_a_chart(client, actors, computed):
+    client.force_login(actors.viewer)
+    response = client.get("/dashboard/")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert response.context["area"].code == "150600000000"
+    assert [child["area"]["code"] for child in response.context["report"]["children"]] == [
+        "150602000000",
+        "150603000000",
+    ]
+    assert page.count('class="bar"') == 2 + 1  # two child areas, one year of trend
+    assert "<script" not in page
+    assert "http" not in page.replace("http-equiv", "")
+
+
+def test_drill_down_to_a_county(client, tree, actors, computed):
+    client.force_login(actors.viewer)
+    response = client.get("/dashboard/", {"area": tree.county_a.code, "year": 2025})
+    assert [a.code for a in response.context["ancestors"]] == ["150600000000"]
+    assert response.context["report"]["targets"][0]["met"] is False
+
+
+def test_a_county_officer_cannot_open_another_county(client, tree, actors, computed):
+    client.force_login(actors.county_admin)
+    response = client.get("/dashboard/", {"area": tree.county_b.code})
+    assert response.status_code == 404
+
+
+def test_a_user_without_an_area_gets_nothing(client, actors, computed):
+    client.force_login(actors.nobody)
+    assert client.get("/dashboard/").status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, computed):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_gap_names_the_communities_and_the_shortfall(client, tree, actors):
+    from tests.orgs.factories import make_orgs
+
+    make_orgs(tree.comm_a1_urban, 12)
+    make_orgs(tree.comm_a2, 7)
+    target = Target.objects.create(
+        metric="urban_community_orgs_min", area=tree.city, year=2025, source_document="方案"
+    )
+    TargetThreshold.objects.create(target=target, value=Decimal(10), valid_from=timezone.now())
+    call_command("compute_compliance", "--year", "2025", stdout=StringIO())
+    client.force_login(actors.viewer)
+
+    response = client.get("/dashboard/", {"year": 2025})
+    gap = response.context["gaps"][0]
+
+    assert (gap["count"], gap["missing"]) == (2, 13)
+    assert [(row["area"].code, row["has"], row["needs"]) for row in gap["listed"]] == [
+        ("150602002001", 7, 3),
+        ("150603001001", 0, 10),
+    ]
+    assert "2 communities need 13 more organisations." in response.content.decode()

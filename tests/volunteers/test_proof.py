@@ -1,0 +1,221 @@
+"""Proof of service: the PDF says who, how many verified hours and its serial; anyone can verify
+the serial without learning the ID number."""
+
+import datetime
+import hashlib
+import io
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+import pytest
+from pypdf import PdfReader
+
+from stations.pdf import FONT_CANDIDATES
+from tests.volunteers.factories import make_activity, make_record, make_team, make_volunteer
+from volunteers import services
+from volunteers.models import IssuedProof, Team
+from volunteers.pdf import font_available
+
+pytestmark = pytest.mark.django_db
+
+needs_font = pytest.mark.skipif(
+    not font_available(),
+    reason=f"no embeddable CJK font at {FONT_CANDIDATES[0]} (apt-get install fonts-wqy-zenhei)",
+)
+START, END = datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text without white space (table cells and wrapped lines split words)."""
+    reader = PdfReader(io.BytesIO(data))
+    text = "".join(page.extract_text() or "" for page in reader.pages).replace("\x00", "")
+    return "".join(text.split())
+
+
+@pytest.fixture
+def served(tree):
+    """A volunteer with 2.5 + 3 verified hours and 4 unverified ones in 2025, in county A."""
+    volunteer = make_volunteer(tree.comm_a2, name="张晓明", national_number="NV150602000123")
+    team = make_team(tree.comm_a2, name="公园街道志愿服务队")
+    make_record(
+        volunteer, make_activity(tree.comm_a2, title="敬老院义诊", team=team), "2.5", verified=True
+    )
+    make_record(volunteer, make_activity(tree.comm_a2, title="垃圾分类宣传"), "3", verified=True)
+    make_record(volunteer, make_activity(tree.comm_a2, title="未核实活动"), "4", verified=False)
+    return volunteer
+
+
+@needs_font
+def test_proof_pdf_shows_name_verified_hours_and_serial(served, actors):
+    proof = services.proof_issue(
+        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+    )
+
+    stored = IssuedProof.objects.get(pk=proof.pk)
+    text = pdf_text(bytes(stored.pdf))
+    assert "张晓明" in text
+    assert "5.50" in text
+    assert stored.serial in text
+    assert "敬老院义诊" in text
+    assert "未核实活动" not in text
+    assert served.id_number not in text
+    assert (stored.total_hours, stored.activity_count, stored.issuer_name) == (
+        Decimal("5.5"),
+        2,
+        "东胜区",
+    )
+    assert stored.content_hash == hashlib.sha256(bytes(stored.pdf)).hexdigest()
+
+
+@needs_font
+def test_serials_are_long_and_distinct(served, actors):
+    serials = {
+        services.proof_issue(
+            actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+        ).serial
+        for _ in range(3)
+    }
+
+    assert len(serials) == 3
+    assert {len(serial) for serial in serials} == {20}
+
+
+@needs_font
+def test_a_team_proof_counts_only_the_teams_activities(served, actors):
+    team = Team.objects.get(name="公园街道志愿服务队")
+
+    proof = services.proof_issue(
+        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END, team=team
+    )
+
+    assert (proof.total_hours, proof.activity_count, proof.issuer_name) == (
+        Decimal("2.5"),
+        1,
+        "公园街道志愿服务队",
+    )
+
+
+def test_no_verified_hours_in_the_period_issues_nothing(served, actors):
+    with pytest.raises(ValidationError) as error:
+        services.proof_issue(
+            actor=actors.county_admin,
+            volunteer=served,
+            period_start=datetime.date(2024, 1, 1),
+            period_end=datetime.date(2024, 12, 31),
+        )
+
+    assert error.value.messages == ["No verified hours of this volunteer in the period."]
+    assert IssuedProof.objects.count() == 0
+
+
+def test_a_volunteer_out_of_reach_gets_no_proof(served, actors):
+    with pytest.raises(ValidationError) as error:
+        services.proof_issue(
+            actor=actors.other_county_admin, volunteer=served, period_start=START, period_end=END
+        )
+
+    assert error.value.message_dict == {"volunteer": ["No such volunteer within your reach."]}
+    assert IssuedProof.objects.count() == 0
+
+
+@needs_font
+def test_public_page_verifies_the_serial_without_the_id_number(served, actors, client):
+    proof = services.proof_issue(
+        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+    )
+
+    response = client.get(f"/verify/{proof.serial}/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "张*明" in page
+    assert "张晓明" not in page
+    assert served.id_number not in page
+    assert served.id_number[-4:] + "<" not in page
+    assert "5.50" in page
+    assert "2025-01-01" in page
+    assert "东胜区" in page
+
+
+def test_public_page_answers_404_for_an_unknown_serial(tree, client):
+    response = client.get("/verify/ABCDEFGHJKMNPQRSTUVW/")
+
+    assert response.status_code == 404
+
+
+@needs_font
+def test_public_api_verifies_the_serial_without_login(served, actors, api):
+    proof = services.proof_issue(
+        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+    )
+
+    response = api().get(f"/api/v1/proofs/verify/{proof.serial.lower()}/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "serial": proof.serial,
+        "volunteer": "张*明",
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "total_hours": "5.50",
+        "activity_count": 2,
+        "issuer": "东胜区",
+        "issued_on": timezone.localtime(proof.issued_at).date().isoformat(),
+    }
+
+
+def test_public_api_answers_404_for_an_unknown_serial(tree, api):
+    response = api().get("/api/v1/proofs/verify/NOSUCHSERIAL234567AB/")
+
+    assert response.status_code == 404
+
+
+def test_public_verification_is_throttled(tree, api, settings):
+    settings.VOLUNTEER_VERIFY_THROTTLE_RATE = "3/minute"
+    client = api()
+
+    codes = [
+        client.get("/api/v1/proofs/verify/NOSUCHSERIAL234567AB/").status_code for _ in range(4)
+    ]
+
+    assert codes == [404, 404, 404, 429]
+
+
+def test_public_page_is_throttled(tree, client, settings):
+    settings.VOLUNTEER_VERIFY_THROTTLE_RATE = "2/minute"
+
+    codes = [client.get("/verify/NOSUCHSERIAL234567AB/").status_code for _ in range(3)]
+
+    assert codes == [404, 404, 429]
+
+
+@needs_font
+def test_pdf_download_is_scoped(served, actors, api):
+    proof = services.proof_issue(
+        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+    )
+
+    own = api(actors.county_admin).get(f"/api/v1/proofs/{proof.pk}/pdf/")
+    other = api(actors.other_county_admin).get(f"/api/v1/proofs/{proof.pk}/pdf/")
+
+    assert (own.status_code, own["Content-Type"], other.status_code) == (
+        200,
+        "application/pdf",
+        404,
+    )
+    assert hashlib.sha256(own.content).hexdigest() == proof.content_hash
+
+
+@needs_font
+def test_issuing_through_the_api(served, actors, api):
+    response = api(actors.county_admin).post(
+        "/api/v1/proofs/",
+        {"volunteer": served.pk, "period_start": "2025-01-01", "period_end": "2025-12-31"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert (response.json()["total_hours"], response.json()["activity_count"]) == ("5.50", 2)
+    assert IssuedProof.objects.get().serial == response.json()["serial"]
