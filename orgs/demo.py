@@ -126,8 +126,10 @@ def _count_for(rng: random.Random, community: AdminArea) -> int:
 
 
 def _date(rng: random.Random, first_year: int, last: datetime.date) -> datetime.date:
+    # One draw whatever the span: with randint the number of draws depends on today's date,
+    # and the whole demo after it would change from one day to the next.
     start = datetime.date(first_year, 1, 1)
-    return start + datetime.timedelta(days=rng.randint(0, (last - start).days))
+    return start + datetime.timedelta(days=int(rng.random() * ((last - start).days + 1)))
 
 
 def _build_orgs(rng, communities, groups, today) -> list[tuple[CommunityOrg, list[ServedGroup]]]:

@@ -62,11 +62,13 @@ def indicator_save(*, actor, indicator: EvaluationIndicator) -> EvaluationIndica
     others = EvaluationIndicator.objects.filter(
         area_id=indicator.area_id, year=indicator.year
     ).exclude(pk=indicator.pk).aggregate(total=Sum("weight"))["total"] or Decimal(0)
-    if others + indicator.weight > 100:
+    total = others + Decimal(indicator.weight)
+    if total > 100:
+        # PostgreSQL sums to the column's scale (105.00); people read 105.
         raise ValidationError(
             {
                 "weight": _("The weights of %(year)s would add up to %(total)s, more than 100.")
-                % {"year": indicator.year, "total": others + indicator.weight}
+                % {"year": indicator.year, "total": format(total.normalize(), "f")}
             },
             code="weights_over_100",
         )

@@ -59,10 +59,19 @@ def gaps(area: AdminArea, snapshot: ComplianceSnapshot, item: dict) -> dict | No
     if item["met"] is not False or not item["key"].endswith("_orgs_min"):
         return None
     threshold = item["threshold"]
+    kind = (
+        AdminArea.UrbanRural.URBAN
+        if item["key"].startswith("urban_")
+        else AdminArea.UrbanRural.RURAL
+    )
+    # Only the communities the metric counts: on PostgreSQL a JSON null sorts below every
+    # number, so the other kind's communities (null) would otherwise match `lt`.
     short = AreaResult.objects.filter(
         snapshot=snapshot,
         area__path__startswith=area.path,
         area__level=AdminArea.Level.COMMUNITY,
+        area__urban_rural=kind,
+        area__is_placeholder=False,
         **{f"values__{item['key']}__0__lt": threshold},
     )
     counts = [values[item["key"]][0] for values in short.values_list("values", flat=True)]

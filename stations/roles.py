@@ -64,28 +64,39 @@ def role_permissions(role: str, models_by_app: dict[str, list[str]]) -> set[tupl
     return granted
 
 
-def sync_roles(apps, schema_editor=None) -> None:
-    """Creates the role groups and sets exactly their permissions (a data-migration function)."""
+def sync_roles(apps, schema_editor=None, *, using: str | None = None) -> None:
+    """Creates the role groups and sets exactly their permissions.
+
+    Runs from data migrations and after every `migrate` and `flush` (post_migrate, see
+    stations.apps), so the groups also survive the flush between transactional tests.
+    """
     from django.contrib.auth.management import create_permissions
     from django.contrib.contenttypes.management import create_contenttypes
+    from django.db import DEFAULT_DB_ALIAS
 
+    if using is None:
+        using = schema_editor.connection.alias if schema_editor else DEFAULT_DB_ALIAS
     models_by_app: dict[str, list[str]] = {}
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_contenttypes(app_config, verbosity=0, apps=apps)
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        # Migration state apps have no models module; the two helpers skip such apps.
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_contenttypes(app_config, verbosity=0, using=using, apps=apps)
+            create_permissions(app_config, verbosity=0, using=using, apps=apps)
+        finally:
+            app_config.models_module = models_module
         models_by_app[app_config.label] = [m._meta.model_name for m in app_config.get_models()]
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     by_key = {
         (app_label, codename): pk
-        for pk, app_label, codename in permission_model.objects.values_list(
+        for pk, app_label, codename in permission_model.objects.using(using).values_list(
             "pk", "content_type__app_label", "codename"
         )
     }
     for role in Role:
-        group, _created = group_model.objects.get_or_create(name=role.value)
+        group, _created = group_model.objects.using(using).get_or_create(name=role.value)
         wanted = role_permissions(role.value, models_by_app)
         group.permissions.set([by_key[key] for key in sorted(wanted) if key in by_key])

@@ -32,14 +32,14 @@ def _translated(po: polib.POFile) -> set[tuple[str | None, str]]:
 
 
 def test_every_catalogue_entry_is_translated():
-    po = polib.pofile(CATALOGUE / "django.po")
+    po = polib.pofile(str(CATALOGUE / "django.po"))
     missing = [entry.msgid for entry in po if not entry.obsolete and not entry.translated()]
     assert missing == []
 
 
 def test_the_compiled_catalogue_matches_the_source_catalogue():
-    po = polib.pofile(CATALOGUE / "django.po")
-    mo = polib.mofile(CATALOGUE / "django.mo")
+    po = polib.pofile(str(CATALOGUE / "django.po"))
+    mo = polib.mofile(str(CATALOGUE / "django.mo"))
     assert _translated(po) == _translated(mo)
 
 
@@ -63,7 +63,7 @@ def test_every_source_string_is_in_the_catalogue(tmp_path):
         },
         timeout=300,
     )
-    fresh = polib.pofile(tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
+    fresh = polib.pofile(str(tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     untranslated = sorted(entry.msgid for entry in fresh if not entry.translated())
     assert untranslated == []
 

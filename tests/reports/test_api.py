@@ -8,6 +8,7 @@ from django.utils import timezone
 
 import pytest
 
+from reports.metric_defs import metric_by_key
 from reports.models import ComplianceRun, Target, TargetThreshold
 from stations.models import AreaPopulation
 
@@ -42,20 +43,23 @@ def test_compliance_shape_for_a_county_with_its_children(api, tree, actors, comp
     assert response.status_code == 200
     assert body["area"] == {"code": "150602000000", "name": "东胜区", "level": 2}
     assert body["year"] == 2025
-    assert body["targets"] == [
-        {
-            "key": "population",
-            "name": "Resident population",
-            "value": 4000,
-            "threshold": 5000,
-            "comparison": "gte",
-            "unit": "persons",
-            "met": False,
-            "numerator": 4000,
-            "denominator": None,
-            "source": "测试文件 第一条",
-        }
+    # The judged metrics come first; every other metric follows with no threshold.
+    assert body["targets"][0] == {
+        "key": "population",
+        "name": "Resident population",
+        "value": 4000,
+        "threshold": 5000,
+        "comparison": "gte",
+        "unit": "persons",
+        "met": False,
+        "numerator": 4000,
+        "denominator": None,
+        "source": "测试文件 第一条",
+    }
+    assert [item["key"] for item in body["targets"][1:]] == [
+        key for key in metric_by_key() if key != "population"
     ]
+    assert {(item["threshold"], item["met"]) for item in body["targets"][1:]} == {(None, None)}
     assert [child["area"]["code"] for child in body["children"]] == [
         "150602001000",
         "150602002000",

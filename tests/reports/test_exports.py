@@ -49,8 +49,11 @@ def test_excel_export_lists_the_area_and_its_children(
 
     assert export.status == "ready"
     assert rows[0][:5] == ["Code", "Area", "Resident population", "Target", "Met"]
-    assert rows[1] == ["150600000000", "鄂尔多斯市", 16000, "≥ 5000", "met"]
-    assert rows[2] == ["150602000000", "东胜区", 4000, "≥ 5000", "not met"]
+    assert rows[1][:5] == ["150600000000", "鄂尔多斯市", 16000, "≥ 5000", "met"]
+    assert rows[2][:5] == ["150602000000", "东胜区", 4000, "≥ 5000", "not met"]
+    # Metrics without a target have a value and neither a target nor a verdict.
+    assert rows[0][5:8] == ["Townships with an operating social-work station", "Target", "Met"]
+    assert rows[2][5:8] == [0, None, None]  # empty cells read back as None
     assert len(rows) == 4
 
 
