@@ -52,7 +52,7 @@ SCOPED_PICKERS = {
 class CharityAdminMixin(ScopedAdminMixin):
     """Scopes every picker of a charity model to the user's subtree, not only area pickers."""
 
-    def _scoped_choices(self, db_field, request, kwargs):
+    def _scope_picker(self, db_field, request, kwargs):
         area_field = SCOPED_PICKERS.get(db_field.related_model)
         if area_field is not None:
             kwargs["queryset"] = scope_to_actor(
@@ -62,11 +62,11 @@ class CharityAdminMixin(ScopedAdminMixin):
             )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        self._scoped_choices(db_field, request, kwargs)
+        self._scope_picker(db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        self._scoped_choices(db_field, request, kwargs)
+        self._scope_picker(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -228,7 +228,15 @@ class LedgerBookingForm(forms.ModelForm):
         required=False,
         help_text=_("Donations only."),
     )
-    purpose = forms.CharField(label=_("purpose restriction"), max_length=200, required=False)
+    purpose = forms.CharField(
+        label=_("purpose restriction"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Donations: what the donor restricted the gift to. Disbursements from a restricted "
+            "fund: the fund's restriction."
+        ),
+    )
     target_kind = forms.ChoiceField(
         label=_("paid to"),
         choices=[("", "---------"), *LedgerEntry.TargetKind.choices],
@@ -288,6 +296,7 @@ class LedgerBookingForm(forms.ModelForm):
                     linkage_project=data["linkage_project"],
                     need=data["need"],
                     activity=data["activity"],
+                    purpose=data["purpose"],
                     memo=data["memo"],
                 )
             ]
@@ -468,6 +477,12 @@ class ResourceForm(forms.ModelForm):
     def tag_list(self) -> list[str]:
         return [tag for tag in self.cleaned_data.get("tag_text", "").split(",") if tag.strip()]
 
+    def _update_errors(self, errors):
+        # The service names the tags "tags"; on this form they are typed into "tag_text".
+        if hasattr(errors, "error_dict") and "tags" in errors.error_dict:
+            errors.error_dict["tag_text"] = errors.error_dict.pop("tags")
+        super()._update_errors(errors)
+
 
 @admin.register(Resource)
 class ResourceAdmin(ExportXlsxMixin, CharityAdminMixin, admin.ModelAdmin):
@@ -559,8 +574,23 @@ class LinkageProjectAdmin(ExportXlsxMixin, CharityAdminMixin, admin.ModelAdmin):
 # Charity supermarkets ----------------------------------------------------------------------------
 
 
+class InKindItemFormSet(forms.BaseInlineFormSet):
+    """Goods are recorded with at least one item, as through the API (`in_kind_record`)."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        if not kept:
+            raise ValidationError(gettext("List at least one item."), code="no_items")
+
+
 class InKindItemInline(admin.TabularInline):
     model = InKindItem
+    formset = InKindItemFormSet
     extra = 3
     fields = ["description", "quantity", "value"]
 

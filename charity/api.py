@@ -1,6 +1,7 @@
 """The charity API: sources, funds, the ledger (append-only), needs, resources, linkage projects."""
 
 from django.db.models import F, Sum
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from drf_spectacular.types import OpenApiTypes
@@ -400,6 +401,7 @@ class LedgerEntryViewSet(
                     linkage_project=data.get("linkage_project"),
                     need=data.get("need"),
                     activity=data.get("activity"),
+                    purpose=data.get("purpose", ""),
                     memo=data.get("memo", ""),
                 )
             ]
@@ -488,8 +490,22 @@ class NeedViewSet(
     @extend_schema(responses=ResourceSuggestionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def suggestions(self, request, pk=None):
-        """Available resources matching the need's group or help, nearest first."""
+        """Available resources giving the help an open need asks for, nearest first; a need
+        that is no longer open is a 400."""
         need = self.get_object()
+        if need.status != Need.Status.OPEN:
+            raise serializers.ValidationError(
+                {
+                    "status": [
+                        gettext(
+                            "Resources are suggested for open needs only; this need is "
+                            "“%(status)s”."
+                        )
+                        % {"status": need.get_status_display()}
+                    ]
+                },
+                code="need_not_open",
+            )
         resources = selectors.need_suggestions(actor=request.user, need=need)
         return Response(ResourceSuggestionSerializer(resources, many=True).data)
 

@@ -410,23 +410,32 @@ def _ledger(rng, actor, city, city_fund, city_sources, individuals, county_funds
             day = _day(rng, 1, 10)
             donor = rng.choice(donors)
             amount = Decimal(rng.randrange(5000, 50000, 100))
-            purpose = rng.choice(["", "", "助学", "助老", "冬季救助"])
+            # A gift the donor restricts goes only into a fund with that same restriction.
+            purpose = rng.choice(["", "", relief.restriction])
             add(
                 day,
                 lambda d=day, a=amount, s=donor, p=purpose, f=relief: ledger.donation_book(
                     actor=actor, fund=f, donor=s, amount=a, booked_on=d, purpose=p
                 ),
             )
+        service_day = datetime.date(YEAR, 3, 15)
+        add(
+            service_day,
+            lambda d=service_day, s=service, donor=city_sources[0]: ledger.donation_book(
+                actor=actor, fund=s, donor=donor, amount=Decimal("20000.00"), booked_on=d
+            ),
+        )
+        # Unrestricted money may join a restricted fund; the other way round is refused.
         transfer_day = datetime.date(YEAR, 11, 2)
         add(
             transfer_day,
             lambda d=transfer_day, r=relief, s=service: ledger.transfer_book(
                 actor=actor,
-                from_fund=r,
-                to_fund=s,
+                from_fund=s,
+                to_fund=r,
                 amount=Decimal("5000.00"),
                 booked_on=d,
-                memo="年度调剂至社区服务专项基金",
+                memo="年度调剂至社区慈善救助基金",
             ),
         )
         targets = [
@@ -446,7 +455,13 @@ def _ledger(rng, actor, city, city_fund, city_sources, individuals, county_funds
             add(
                 day,
                 lambda d=day, a=amount, f=fund, t=target: ledger.disbursement_book(
-                    actor=actor, fund=f, amount=a, booked_on=d, memo="项目资金拨付", **t
+                    actor=actor,
+                    fund=f,
+                    amount=a,
+                    booked_on=d,
+                    purpose=f.restriction,
+                    memo="项目资金拨付",
+                    **t,
                 ),
             )
         if targets:
@@ -461,6 +476,7 @@ def _ledger(rng, actor, city, city_fund, city_sources, individuals, county_funds
                         fund=f,
                         amount=Decimal("800.00"),
                         booked_on=d,
+                        purpose=f.restriction,
                         memo="重复拨付",
                         **t,
                     ),
@@ -480,6 +496,7 @@ def _ledger(rng, actor, city, city_fund, city_sources, individuals, county_funds
                 booked_on=d,
                 target_kind="linkage_project",
                 linkage_project=p,
+                purpose=city_fund.restriction,
                 memo="市级慈善资金奖补",
             ),
         )

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Case,
     DecimalField,
     F,
@@ -102,13 +103,18 @@ def fund_balances_from_ledger(*, actor) -> QuerySet[CharityFund]:
 
 
 def need_suggestions(*, actor, need: Need, limit: int = 20) -> QuerySet[Resource]:
-    """Available resources for an open need, nearest first (one query).
+    """Available resources for an open need, nearest first (one query; none for a need that is
+    no longer open, which is matched already or closed).
 
-    A resource matches when one of its tags is the need's group or the kind of help it asks for,
-    and it covers the need's community: its area is the community or one of its ancestors. The
-    ancestors' paths are prefixes of the community's path, so they are known without a query;
-    `distance` is 0 for the community, 1 for its township, 2 for the county, 3 for the city.
+    A resource matches when one of its tags is the kind of help the need asks for (a group tag
+    alone says whom it serves, not what it gives), and it covers the need's community: its area
+    is the community or one of its ancestors. The ancestors' paths are prefixes of the
+    community's path, so they are known without a query; `distance` is 0 for the community, 1
+    for its township, 2 for the county, 3 for the city. At the same distance, a resource that
+    also serves the need's group comes first (`serves_group`).
     """
+    if need.status != Need.Status.OPEN:
+        return Resource.objects.none()
     codes = codes_in_path(need.area.path)
     ancestor_paths = ["/" + "/".join(codes[: depth + 1]) + "/" for depth in range(len(codes))]
     nearest_first = list(reversed(ancestor_paths))
@@ -116,12 +122,17 @@ def need_suggestions(*, actor, need: Need, limit: int = 20) -> QuerySet[Resource
         *[When(area__path=path, then=Value(rank)) for rank, path in enumerate(nearest_first)],
         output_field=IntegerField(),
     )
-    matches_tag = Q(tags__contains=f"|{need.group}|") | Q(tags__contains=f"|{need.help_kind}|")
+    serves_group = Case(
+        When(tags__contains=f"|{need.group}|", then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
     return (
         resource_list(actor=actor)
-        .filter(matches_tag, is_available=True, area__path__in=ancestor_paths)
-        .annotate(distance=distance)
-        .order_by("distance", "name", "pk")[:limit]
+        .filter(tags__contains=f"|{need.help_kind}|", is_available=True)
+        .filter(area__path__in=ancestor_paths)
+        .annotate(distance=distance, serves_group=serves_group)
+        .order_by("distance", "-serves_group", "name", "pk")[:limit]
     )
 
 

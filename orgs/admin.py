@@ -430,10 +430,20 @@ class BrandProjectAdmin(OrgsScopedAdminMixin, admin.ModelAdmin):
 
 class EvaluationForm(ServiceForm, forms.ModelForm):
     service_validator = services.evaluation_validate
+    actor = None  # set by EvaluationAdmin.get_form
 
     class Meta:
         model = Evaluation
         fields = ["organisation", "year", "score", "remarks"]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            services.evaluation_assert_evaluator(self.instance, actor=self.actor)
+        except ValidationError as error:
+            self._update_errors(error)
 
 
 @admin.register(Evaluation)
@@ -446,6 +456,10 @@ class EvaluationAdmin(OrgsScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["organisation", "evaluated_by"]
     autocomplete_fields = ["organisation"]
     readonly_fields = ["evaluated_by"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
 
     def save_service(self, request, obj, form, change):
         services.evaluation_save(actor=request.user, evaluation=obj)

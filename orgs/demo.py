@@ -102,6 +102,7 @@ CONTEST_YEAR = 2025
 CONTEST_BUDGET = Decimal("300000.00")
 EVALUATION_YEAR = 2024
 REVIEW_TOWNSHIP = "150602001000"  # 交通街道: its demo administrator reviews the filed reports
+REVIEWED_REPORTS = 12  # of organisations under 交通街道: 8 acknowledged, 2 objected to, 2 waiting
 
 
 def _short(name: str) -> str:
@@ -369,15 +370,21 @@ def _activity_reports(rng, built, today) -> None:
         (ActivityReport.Kind.GATHERING, "那达慕联欢", "社区活动室"),
     ]
     active = [org for org, _groups in built if org.status == Status.ACTIVE]
+    # Only the organisation's community or township reviews a report (see
+    # orgs.services._locked_for_review), and the demo's reviewer is 交通街道's administrator: the
+    # reports elsewhere in the city wait, filed; those under 交通街道 are partly reviewed.
+    elsewhere = [org for org in active if org.community.parent_id != REVIEW_TOWNSHIP]
     in_review_township = [org for org in active if org.community.parent_id == REVIEW_TOWNSHIP]
-    chosen = rng.sample(active, min(24, len(active))) + in_review_township[:6]
+    waiting = rng.sample(elsewhere, min(24, len(elsewhere)))
+    to_review = rng.sample(in_review_township, min(REVIEWED_REPORTS, len(in_review_township)))
     existing = set(ActivityReport.objects.values_list("organisation_id", "title"))
     reviewer = User.objects.filter(username="jiaotong_admin").first()
     reports = []
-    for number, org in enumerate(chosen):
+    for number, org in enumerate([*to_review, *waiting]):
         kind, title, place = kinds[number % len(kinds)]
         title = f"{org.name}{title}"
-        past = number % 3 == 0 and number < 24
+        reviewed = number < len(to_review) and reviewer is not None
+        past = reviewed and number % 3 != 2
         offset = rng.randint(3, 60)
         report = ActivityReport(
             organisation_id=org.pk,
@@ -393,7 +400,7 @@ def _activity_reports(rng, built, today) -> None:
             report.status = ActivityReport.Status.ACKNOWLEDGED
             report.reviewed_by = reviewer
             report.reviewed_at = timezone.now() - datetime.timedelta(days=offset + 5)
-        elif number % 7 == 5:
+        elif reviewed and number % 6 == 2:
             report.status = ActivityReport.Status.OBJECTED
             report.objection_reason = "活动场地与社区消防检查时间冲突，请改期后重新报告。"
             report.reviewed_by = reviewer

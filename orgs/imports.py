@@ -14,7 +14,9 @@ Matching key, so that a re-import updates instead of duplicating:
 - a filed row matches the organisation with the same name in the same community.
 An empty optional cell keeps what is stored (or takes the default for a new organisation):
 the registering authority defaults to the county civil-affairs bureau ("<county>民政局"), the
-registration date to the founding date, and the filing body to the community.
+registration date to the founding date, and the filing body to the community. The file has no
+federation or incubation-centre column: a row moving an organisation out of its federation's
+township, or out of its centre's county or township, unlinks it, and the result counts these.
 
 The whole file is checked first, with the same rules as the admin and the API; a single bad row
 rejects the file and nothing is written.
@@ -138,6 +140,8 @@ WRITTEN_FIELDS = [
     "filed_on",
     "party_organisation",
     "brand_year",
+    "federation_id",
+    "incubator_id",
 ]
 
 
@@ -163,9 +167,11 @@ class OrgImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Organisations unlinked from a federation or centre not covering their (new) community.
+    links_cleared: int = 0
 
     def __str__(self) -> str:
-        return _(
+        text = _(
             "%(rows)d rows read: %(created)d organisations created, %(updated)d updated, "
             "%(unchanged)d unchanged."
         ) % {
@@ -174,16 +180,31 @@ class OrgImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
         }
+        if self.links_cleared:
+            text += " " + _(
+                "%(count)d organisations were unlinked from a federation or incubation centre "
+                "that does not cover their community."
+            ) % {"count": self.links_cleared}
+        return text
 
 
 class _Row:
     """One parsed row: the organisation to write and its served groups (None: keep)."""
 
-    def __init__(self, number: int, org: CommunityOrg, groups: list[ServedGroup] | None, new: bool):
+    def __init__(
+        self,
+        number: int,
+        org: CommunityOrg,
+        groups: list[ServedGroup] | None,
+        new: bool,
+        *,
+        links_cleared: bool = False,
+    ):
         self.number = number
         self.org = org
         self.groups = groups
         self.new = new
+        self.links_cleared = links_cleared
 
 
 class _Parser:
@@ -460,10 +481,29 @@ def _parse_row(parser, number, cells, communities, by_credit_code, by_name) -> _
         org.filing_body = community if standing == Standing.FILED else None
     elif standing == Standing.FILED and org.filing_body_id is None:
         org.filing_body = community
+    links_cleared = _clear_links_left_behind(org)
     _check(parser, number, org)
     if len(parser.errors) > errors_before:
         return None
-    return _Row(number, org, groups, new)
+    return _Row(number, org, groups, new, links_cleared=links_cleared)
+
+
+def _clear_links_left_behind(org: CommunityOrg) -> bool:
+    """Unlinks a moved organisation from a federation or incubation centre it has left.
+
+    The file has no column for either, so the stale link would be an error the row cannot fix;
+    a federation is its township's, a centre reaches its county or township. True if cleared.
+    """
+    community = org.community
+    township_pk = community.parent.pk if community.parent_id else None
+    cleared = False
+    if org.federation_id is not None and org.federation.township_id != township_pk:
+        org.federation = None
+        cleared = True
+    if org.incubator_id is not None and not community.path.startswith(org.incubator.area.path):
+        org.incubator = None
+        cleared = True
+    return cleared
 
 
 def _check(parser, number: int, org: CommunityOrg) -> None:
@@ -488,7 +528,9 @@ def _check(parser, number: int, org: CommunityOrg) -> None:
 
 @transaction.atomic
 def _write(rows: list[_Row], *, table_rows: int) -> OrgImportResult:
-    result = OrgImportResult(rows=table_rows)
+    result = OrgImportResult(
+        rows=table_rows, links_cleared=sum(1 for row in rows if row.links_cleared)
+    )
     new_orgs = [row.org for row in rows if row.new]
     changed = []
     if rows:

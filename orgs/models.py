@@ -19,6 +19,19 @@ from stations.models import AdminArea
 from stations.validators import validate_credit_code
 
 YEAR_VALIDATORS = [MinValueValidator(1949), MaxValueValidator(2100)]
+# GB 32100: the registering authority 5 (civil affairs), then the kind: 1 social group,
+# 2 private non-enterprise unit (social service organisation), 3 foundation.
+CIVIL_AFFAIRS_CODE_PREFIXES = ("51", "52", "53")
+
+
+def _is_credit_code(value: str) -> bool:
+    try:
+        validate_credit_code(value)
+    except ValidationError:
+        return False
+    return True
+
+
 SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -313,6 +326,20 @@ class CommunityOrg(models.Model):
         if self.standing == self.Standing.REGISTERED:
             if not self.credit_code:
                 errors["credit_code"] = [_("A registered organisation needs its credit code.")]
+            elif not self.credit_code.startswith(CIVIL_AFFAIRS_CODE_PREFIXES) and (
+                _is_credit_code(self.credit_code)
+            ):
+                # A malformed code already has its own message from the field's validator.
+                errors["credit_code"] = [
+                    ValidationError(
+                        _(
+                            "A community social organisation is registered by civil affairs: "
+                            "its credit code begins with 51 (social group), 52 (private "
+                            "non-enterprise unit) or 53 (foundation)."
+                        ),
+                        code="credit_code_not_civil_affairs",
+                    )
+                ]
             if not self.registration_authority.strip():
                 errors["registration_authority"] = [
                     _("A registered organisation needs its registering authority.")

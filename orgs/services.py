@@ -315,11 +315,39 @@ def evaluation_validate(evaluation: Evaluation) -> None:
     _raise(errors)
 
 
+def evaluation_assert_evaluator(evaluation: Evaluation, *, actor) -> None:
+    """Refuses an evaluation by anyone but the organisation's community or its township.
+
+    The policy gives the yearly evaluation (评估评议) to the community, as the review of
+    activity reports; a county or city administrator reaches the organisation but does not
+    evaluate it. Checking the new organisation suffices: an actor of a community or township
+    reaches only rows it may evaluate, so the stored one was already checked by the scope.
+    """
+    if actor is None or actor.is_superuser or evaluation.organisation_id is None:
+        return
+    community = evaluation.organisation.community
+    own = actor.admin_area if actor.admin_area_id else None
+    if own is None or own.code not in (community.code, community.parent_id):
+        raise ValidationError(
+            {
+                "organisation": ValidationError(
+                    _(
+                        "Only the organisation's community (%(community)s) or its township "
+                        "evaluates it."
+                    )
+                    % {"community": community.name},
+                    code="not_evaluator",
+                )
+            }
+        )
+
+
 @transaction.atomic
 def evaluation_save(*, actor, evaluation: Evaluation) -> Evaluation:
-    """Records the yearly evaluation of an organisation, noting who recorded it."""
+    """Records the yearly evaluation of an organisation by its community or township."""
     _organisation_in_scope(evaluation, actor=actor)
     _assert_stored_in_scope(Evaluation, evaluation.pk, "organisation__community__path", actor=actor)
+    evaluation_assert_evaluator(evaluation, actor=actor)
     evaluation_validate(evaluation)
     evaluation.evaluated_by = actor if actor and actor.is_authenticated else None
     evaluation.save()

@@ -2,14 +2,16 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from projects import evaluations, exports, selectors, services, workflow
+from projects import access, evaluations, exports, selectors, services, workflow
 from projects.models import (
     AnnualPlan,
     Contract,
@@ -161,6 +163,13 @@ class ContractForm(forms.ModelForm):
             self._update_errors(error)
 
 
+class TerminateForm(forms.Form):
+    effective_on = forms.DateField(label=_("Terminated on"), initial=timezone.localdate)
+    reason = forms.CharField(
+        label=_("Reason for termination"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
+
+
 @admin.register(Contract)
 class ContractAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = ContractForm
@@ -189,7 +198,7 @@ class ContractAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "completed_on",
     ]
     inlines = [InstalmentInline, StatusChangeInline]
-    actions = ["mark_signed", "mark_active", "mark_completed"]
+    actions = ["mark_signed", "mark_active", "mark_completed", "terminate"]
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
@@ -236,7 +245,7 @@ class ContractAdmin(ScopedAdminMixin, admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def _transition(self, request, queryset, to_status):
+    def _transition(self, request, queryset, to_status, *, effective_on=None, reason=""):
         done = 0
         for contract in queryset:
             try:
@@ -244,7 +253,8 @@ class ContractAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     actor=request.user,
                     contract=contract,
                     to_status=to_status,
-                    effective_on=timezone.localdate(),
+                    effective_on=effective_on or timezone.localdate(),
+                    reason=reason,
                 )
                 done += 1
             except ValidationError as error:
@@ -265,6 +275,29 @@ class ContractAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Mark as completed today"))
     def mark_completed(self, request, queryset):
         self._transition(request, queryset, Contract.Status.COMPLETED)
+
+    @admin.action(description=_("Terminate, giving the reason"))
+    def terminate(self, request, queryset):
+        """An intermediate page asks for the date and the reason, then terminates each contract."""
+        form = TerminateForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._transition(
+                request,
+                queryset,
+                Contract.Status.TERMINATED,
+                effective_on=form.cleaned_data["effective_on"],
+                reason=form.cleaned_data["reason"],
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Terminate contracts"),
+            "opts": self.model._meta,
+            "form": form,
+            "contracts": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/projects/contract/terminate.html", context)
 
 
 class ReportTransitionInline(admin.TabularInline):
@@ -299,6 +332,13 @@ class ReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "period"
     inlines = [ReportTransitionInline]
     actions = ["approve_selected"]
+
+    def get_queryset(self, request):
+        # Skips the mixin's area filter: a township's reviewer reaches reports of the county's
+        # contracts landing in the township, which projects.access.scope_reports decides.
+        return access.scope_reports(
+            super(ScopedAdminMixin, self).get_queryset(request), actor=request.user
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Report._meta.fields]

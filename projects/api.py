@@ -3,18 +3,19 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from projects import exports, services, workflow
+from projects import access, exports, selectors, services, workflow
 from projects.access import scope_to_contractor
 from projects.filters import ContractFilter, PlanFilter, ReportFilter
 from projects.models import AnnualPlan, Contract, Contractor, PaymentInstalment, Report
 from stations.access import scope_to_actor
 from stations.api import ScopedAreaField
 from stations.api_base import ScopedViewSetMixin
+from stations.models import AdminArea
 
 # --- Contractors ------------------------------------------------------------------------------
 
@@ -136,6 +137,22 @@ class InstalmentSerializer(serializers.ModelSerializer):
         fields = ["due_date", "amount", "note"]
 
 
+class StaffOnPostSerializer(serializers.Serializer):
+    deadline = serializers.DateField(help_text=_("One month after signing."))
+    staffed_on = serializers.DateField(allow_null=True)
+    on_post = serializers.BooleanField()
+    days_late = serializers.IntegerField()
+
+
+class ContractListSerializer(serializers.ListSerializer):
+    """Computes the staff-on-post flags of the whole page at once (a fixed number of queries)."""
+
+    def to_representation(self, data):
+        contracts = list(data.all() if hasattr(data, "all") else data)
+        self.child.staff_flags = selectors.staff_on_post_flags(contracts=contracts)
+        return super().to_representation(contracts)
+
+
 class ContractOutputSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.code")
     contractor = serializers.IntegerField(source="contractor_id")
@@ -143,9 +160,16 @@ class ContractOutputSerializer(serializers.ModelSerializer):
     townships = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     instalments = InstalmentSerializer(many=True, read_only=True)
     stations = serializers.SerializerMethodField()
+    staff_on_post = serializers.SerializerMethodField(
+        help_text=_(
+            "Whether the stations had their resident staff within a month of signing, with the "
+            "days late; null before signing or without stations."
+        )
+    )
 
     class Meta:
         model = Contract
+        list_serializer_class = ContractListSerializer
         fields = [
             "id",
             "number",
@@ -170,6 +194,7 @@ class ContractOutputSerializer(serializers.ModelSerializer):
             "price",
             "settlement_method",
             "instalments",
+            "staff_on_post",
         ]
         read_only_fields = fields
 
@@ -177,6 +202,14 @@ class ContractOutputSerializer(serializers.ModelSerializer):
         from projects import rules
 
         return rules.prefetched_station_ids(contract)
+
+    @extend_schema_field(StaffOnPostSerializer(allow_null=True))
+    def get_staff_on_post(self, contract) -> dict | None:
+        flags = getattr(self, "staff_flags", None)
+        if flags is None:
+            flags = selectors.staff_on_post_flags(contracts=[contract])
+        flag = flags.get(contract.pk)
+        return StaffOnPostSerializer(flag).data if flag is not None else None
 
 
 class ContractInputSerializer(serializers.ModelSerializer):
@@ -218,6 +251,26 @@ class ContractInputSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         return ContractOutputSerializer(instance, context=self.context).data
+
+
+class CompletenessQuerySerializer(serializers.Serializer):
+    county = serializers.CharField(required=False, help_text=_("The county's area code."))
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
+class CompletenessRowSerializer(serializers.Serializer):
+    contractor = serializers.IntegerField(source="contract__contractor_id")
+    contractor_name = serializers.CharField(source="contract__contractor__name")
+    county = serializers.CharField(source="contract__area_id")
+    county_name = serializers.CharField(source="contract__area__name")
+    period = serializers.DateField()
+    due = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    late = serializers.IntegerField()
+    missing = serializers.IntegerField()
+    completeness = serializers.FloatField(help_text=_("Submitted, in per cent of those due."))
+    timeliness = serializers.FloatField(help_text=_("On time, in per cent of those due."))
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -267,6 +320,28 @@ class ContractViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         self._save(serializer, serializer.instance)
+
+    @extend_schema(
+        parameters=[CompletenessQuerySerializer],
+        responses=CompletenessRowSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    def completeness(self, request):
+        """Monthly-briefing completeness and timeliness per contractor, county and month."""
+        query = CompletenessQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        county = query.validated_data.get("county")
+        if (
+            county
+            and not scope_to_actor(
+                AdminArea.objects.filter(pk=county), actor=request.user, area_field=None
+            ).exists()
+        ):
+            raise serializers.ValidationError({"county": [_("No such area within your reach.")]})
+        rows = selectors.report_completeness(
+            actor=request.user, county_code=county, year=query.validated_data.get("year")
+        )
+        return Response(CompletenessRowSerializer(rows, many=True).data)
 
     @extend_schema(request=TransitionSerializer, responses=ContractOutputSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
@@ -353,17 +428,20 @@ class ReportViewSet(
     queryset = Report.objects.all()
     serializer_class = ReportSerializer
     filterset_class = ReportFilter
-    area_field = "contract__area"
     kind: str = Report.Kind.MONTHLY
 
+    @property
+    def area_field(self) -> str:
+        # A township's reviewer is scoped by the landing township, everyone else by the county.
+        request = getattr(self, "request", None)
+        return access.report_area_field(getattr(request, "user", None))
+
     def scoped_queryset(self):
-        return scope_to_contractor(
+        return access.scope_reports(
             self.queryset.filter(kind=self.kind).select_related(
                 "contract__area", "contract__contractor"
             ),
             actor=self.request.user,
-            contractor_field="contract__contractor",
-            area_field="contract__area",
         )
 
     def perform_update(self, serializer):

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects import selectors, workflow
-from projects.access import is_contractor_user
+from projects.access import is_contractor_user, reviews_landing_townships
 from projects.forms import AttachmentForm, ReportForm, ReviewForm
 from projects.models import Report, ReportAttachment
 
@@ -44,10 +43,10 @@ def _review_queue(user):
     queryset = selectors.report_list(actor=user).filter(
         status__in=[Report.Status.SUBMITTED, Report.Status.RESUBMITTED]
     )
-    if not user.is_superuser:
-        queryset = queryset.filter(
-            Q(contract__area_id=user.admin_area_id) | Q(contract__townships__pk=user.admin_area_id)
-        ).distinct()
+    # A township's reviewer reviews everything in reach (report_list checked the county's consent);
+    # county staff review their own county's contracts, not those of the counties below a city.
+    if not user.is_superuser and not reviews_landing_townships(user):
+        queryset = queryset.filter(contract__area_id=user.admin_area_id)
     return queryset.order_by("submitted_at")
 
 
@@ -88,10 +87,11 @@ def contract_detail(request, pk: int):
     reports = list(contract.reports.order_by("due_date", "kind"))
     for report in reports:
         report.days_late_today = report.days_late(today)
+    staff_flag = selectors.staff_on_post_flags(contracts=[contract], today=today).get(contract.pk)
     return render(
         request,
         "portal/contract.html",
-        {"contract": contract, "reports": reports, "today": today},
+        {"contract": contract, "reports": reports, "today": today, "staff_flag": staff_flag},
     )
 
 

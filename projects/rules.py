@@ -10,7 +10,7 @@ Cost: two queries whatever the number of stations.
 from django.db.models import Case, F, Q, QuerySet, When
 from django.utils.translation import gettext as _
 
-from projects.models import Contract
+from projects.models import Contract, Contractor
 from stations.models import Station
 
 
@@ -24,6 +24,28 @@ def contract_station_ids(contract: Contract) -> list[int]:
 def contract_set_stations(contract: Contract, station_ids: list[int]) -> None:
     """Sets the stations a contract serves (validated by `station_rule_errors` first)."""
     contract.stations.set(station_ids)
+
+
+def lock_for_station_rules(contract: Contract, station_ids: list[int]) -> None:
+    """Locks the contractor and the stations (by pk) until commit, before the rules are checked.
+
+    Two saves naming the same station, or the same contractor's county and township stations,
+    then run one after the other, so that both cannot pass `station_rule_errors`. A fixed order
+    (contractor, then stations by pk) keeps concurrent saves from deadlocking. Cost: two queries.
+    """
+    if contract.contractor_id is not None:
+        list(
+            Contractor.objects.select_for_update()
+            .filter(pk=contract.contractor_id)
+            .values_list("pk", flat=True)
+        )
+    if station_ids:
+        list(
+            Station.objects.select_for_update()
+            .filter(pk__in=station_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def station_prefetch() -> list[str]:

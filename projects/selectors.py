@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from projects.access import scope_to_contractor
+from projects.access import scope_reports, scope_to_contractor
 from projects.models import AnnualPlan, Contract, Contractor, Evaluation, Report
 
 
@@ -20,27 +20,34 @@ def contract_list(*, actor) -> QuerySet:
 
 
 def report_list(*, actor) -> QuerySet:
-    return scope_to_contractor(
-        Report.objects.select_related("contract__area", "contract__contractor"),
-        actor=actor,
-        contractor_field="contract__contractor",
-        area_field="contract__area",
+    """The reports `actor` reaches (projects.access.scope_reports)."""
+    return scope_reports(
+        Report.objects.select_related("contract__area", "contract__contractor"), actor=actor
     )
 
 
 def report_completeness(
-    *, actor, today: datetime.date | None = None, kind: str = Report.Kind.MONTHLY
+    *,
+    actor,
+    today: datetime.date | None = None,
+    kind: str = Report.Kind.MONTHLY,
+    county_code: str | None = None,
+    year: int | None = None,
 ) -> list[dict]:
     """Reporting completeness and timeliness per contractor, county and month, in one query.
 
     Counts only reports already due: `due` of them, `submitted` at all, `on_time` by the due date,
     `late` after it, `missing` not yet. Rates are derived by the caller (or `with_rates`).
+    `county_code` and `year` (of the period reported on) narrow the rows.
     """
     today = today or timezone.localdate()
+    reports = report_list(actor=actor).filter(kind=kind, due_date__lt=today)
+    if county_code:
+        reports = reports.filter(contract__area_id=county_code)
+    if year:
+        reports = reports.filter(period__year=year)
     rows = (
-        report_list(actor=actor)
-        .filter(kind=kind, due_date__lt=today)
-        .values(
+        reports.values(
             "contract__contractor_id",
             "contract__contractor__name",
             "contract__area_id",

@@ -89,7 +89,7 @@ def contract_validate(
         contract.end_date = default_end_date(contract.start_date)
     _assert_county(contract.area if contract.area_id else None)
     contract.full_clean()
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     if townships is None:
         townships = list(contract.townships.all()) if contract.pk else []
     outside = [t.name for t in townships if t.parent_id != contract.area.code]
@@ -97,6 +97,15 @@ def contract_validate(
         errors.setdefault("townships", []).append(
             _("These townships are not in %(county)s: %(names)s.")
             % {"county": contract.area.name, "names": "、".join(outside)}
+        )
+    plan = contract.plan if contract.plan_id else None
+    if plan is not None and plan.area_id != contract.area_id:
+        errors.setdefault("plan", []).append(
+            ValidationError(
+                _("The annual plan %(plan)s is not %(county)s's; choose a plan of the purchaser.")
+                % {"plan": plan, "county": contract.area.name},
+                code="plan_of_another_county",
+            )
         )
     if instalments:
         total = sum((Decimal(item["amount"]) for item in instalments), Decimal(0))
@@ -141,6 +150,9 @@ def contract_save(
         raise ValidationError(
             {"status": _("A new contract starts in procurement.")}, code="status_by_transition"
         )
+    rules.lock_for_station_rules(
+        contract, station_ids if station_ids is not None else rules.contract_station_ids(contract)
+    )
     contract_validate(
         contract, townships=townships, station_ids=station_ids, instalments=instalments
     )
@@ -216,6 +228,7 @@ def contract_transition(
         contract.completed_on = effective_on
     contract.status = to_status
     contract.status_reason = reason
+    rules.lock_for_station_rules(contract, rules.contract_station_ids(contract))
     contract_validate(contract)
     contract.save()
     ContractStatusChange.objects.create(

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects import vocabulary
-from projects.access import is_contractor_user, scope_to_contractor
+from projects.access import is_contractor_user, scope_reports
 from projects.models import (
     Contract,
     CountyProjectConfig,
@@ -175,11 +175,8 @@ def can_fill_in(actor, report: Report) -> bool:
 
 def report_list_for(actor):
     """The reports `actor` reaches (the scope of reads)."""
-    return scope_to_contractor(
-        Report.objects.select_related("contract__area", "contract__contractor"),
-        actor=actor,
-        contractor_field="contract__contractor",
-        area_field="contract__area",
+    return scope_reports(
+        Report.objects.select_related("contract__area", "contract__contractor"), actor=actor
     )
 
 

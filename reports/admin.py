@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,17 @@ class TargetAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("thresholds")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A list of the registered metrics instead of free text, so that a typo cannot be saved.
+        if db_field.name == "metric":
+            return forms.ChoiceField(
+                label=db_field.verbose_name,
+                choices=[
+                    (key, f"{metric.name} ({key})") for key, metric in metric_by_key().items()
+                ],
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("metric"))
     def metric_name(self, obj):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from reports.exports import report_export_request
 from reports.metric_defs import metric_by_key
-from reports.models import AreaResult, ComplianceSnapshot, ReportExport
+from reports.models import AreaResult, ComplianceSnapshot, ReportExport, Target
 from reports.selectors import compliance_report, snapshot_current
 from stations.access import actor_root_path, scope_to_actor
 from stations.areas import codes_in_path
@@ -24,14 +24,25 @@ BAR_WIDTH = 560
 GAP_LIMIT = 50
 
 
-def bar_chart(rows: list[tuple[str, float | None]], threshold: float | None) -> dict:
-    """Geometry of a horizontal bar chart: one bar per child, a line at the threshold."""
+def bar_chart(
+    rows: list[tuple[str, float | None]],
+    threshold: float | None,
+    comparison: str | None = Target.Comparison.AT_LEAST,
+) -> dict:
+    """Geometry of a horizontal bar chart: one bar per child, a line at the threshold.
+
+    A bar is met when its value is at least the threshold, or at most it for an "lte" target.
+    """
     values = [value for _label, value in rows if value is not None]
     top = max([*values, threshold or 0, 1])
+    at_most = comparison == Target.Comparison.AT_MOST
     bars = []
     for index, (label, value) in enumerate(rows):
         width = 0 if value is None else round(value / top * BAR_WIDTH, 1)
-        met = None if value is None or threshold is None else value >= threshold
+        if value is None or threshold is None:
+            met = None
+        else:
+            met = value <= threshold if at_most else value >= threshold
         bars.append({"y": index * 26, "label": label, "value": value, "width": width, "met": met})
     return {
         "bars": bars,
@@ -39,6 +50,22 @@ def bar_chart(rows: list[tuple[str, float | None]], threshold: float | None) -> 
         "threshold_x": None if threshold is None else round(threshold / top * BAR_WIDTH, 1),
         "width": BAR_WIDTH,
     }
+
+
+def children_table(report: dict) -> list[dict]:
+    """The drill-down rows: each child's cells in the columns of the parent's targets.
+
+    A child's own list follows its own targets (a target of its level comes first there), so
+    its cells are looked up by metric key rather than taken in order.
+    """
+    keys = [item["key"] for item in report["targets"]]
+    rows = []
+    for child in report["children"]:
+        by_key: dict[str, dict] = {}
+        for item in child["targets"]:
+            by_key.setdefault(item["key"], item)
+        rows.append({"area": child["area"], "cells": [by_key.get(key) for key in keys]})
+    return rows
 
 
 def trend(area: AdminArea, metric_key: str) -> list[dict]:
@@ -119,7 +146,7 @@ def dashboard(request):
     if report and metric_key not in catalogue:
         judged = [item["key"] for item in report["targets"] if item["threshold"] is not None]
         metric_key = judged[0] if judged else next(iter(catalogue))
-    chart = trend_rows = trend_chart = gap = snapshot = None
+    chart = trend_rows = trend_chart = gap = snapshot = children_rows = None
     if report:
         snapshot = snapshot_current(area=area, year=year)
         item = next((i for i in report["targets"] if i["key"] == metric_key), None)
@@ -132,12 +159,15 @@ def dashboard(request):
                 for child in report["children"]
             ],
             item["threshold"] if item else None,
+            item["comparison"] if item else None,
         )
         trend_rows = trend(area, metric_key)
         trend_chart = bar_chart(
             [(str(point["year"]), point["value"]) for point in trend_rows],
             item["threshold"] if item else None,
+            item["comparison"] if item else None,
         )
+        children_rows = children_table(report)
         gap = []
         for target_item in report["targets"]:
             found = gaps(area, snapshot, target_item)
@@ -162,6 +192,7 @@ def dashboard(request):
             "trend_chart": trend_chart,
             "computed_at": snapshot.computed_at if report else None,
             "gaps": gap,
+            "children_rows": children_rows,
         },
     )
 

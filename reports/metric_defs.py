@@ -9,13 +9,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from charity.models import LedgerEntry
 from charity.selectors import LINKED_Q, signed_amount_sum
 from orgs.models import BrandProject, CommunityOrg, Federation
+from projects.models import Contract, Report
 from reports.engine import AreaRow, Metric, Tree, ratio_facts, sum_facts
 from stations.models import AdminArea, ServiceLogEntry, Station, StationAssignment
 from stations.rules import RESIDENT_ROLES, ledger_figures, overlap_days, rules_for, staffing_checks
@@ -331,6 +332,60 @@ def community_social_work_coverage(tree: Tree, year: int):
     return ratio_facts(tree, covered, tree.count(real_community))
 
 
+def _contract_path(county_path: str, station_paths: list[str]) -> str:
+    """The area a contract's briefings count in: the deepest area holding all its stations
+    (a station's township, say), else the purchasing county."""
+    if not station_paths:
+        return county_path
+    segments = [path.strip("/").split("/") for path in station_paths]
+    shared = []
+    for codes in zip(*segments, strict=False):
+        if len(set(codes)) > 1:
+            break
+        shared.append(codes[0])
+    common = "/" + "".join(f"{code}/" for code in shared)
+    return common if common.startswith(county_path) else county_path
+
+
+def monthly_report_timeliness(tree: Tree, year: int):
+    """Monthly briefings due in the year (up to today) that were first submitted by their due
+    date, over those due (two queries).
+
+    Each contract's briefings count once, in the area of its stations (else its county), so a
+    contract serving two townships is not counted twice in their county.
+    """
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    contracts = Contract.objects.filter(
+        Q(area__path__startswith=tree.root_path)
+        | Q(stations__area__path__startswith=tree.root_path)
+    ).values("pk")
+    stations: dict[int, list[str]] = defaultdict(list)
+    for contract_id, path in Contract.stations.through.objects.filter(
+        contract_id__in=contracts
+    ).values_list("contract_id", "station__area__path"):
+        stations[contract_id].append(path)
+    due: dict[str, int] = defaultdict(int)
+    on_time: dict[str, int] = defaultdict(int)
+    for contract_id, county_path, due_count, on_time_count in (
+        Report.objects.filter(
+            kind=Report.Kind.MONTHLY,
+            contract_id__in=contracts,
+            due_date__range=(start, end),
+            due_date__lt=timezone.localdate(),
+        )
+        .values("contract_id", "contract__area__path")
+        .annotate(
+            due=Count("pk"),
+            on_time=Count("pk", filter=Q(first_submitted_on__lte=F("due_date"))),
+        )
+        .values_list("contract_id", "contract__area__path", "due", "on_time")
+    ):
+        path = _contract_path(county_path, stations[contract_id])
+        due[path] += due_count
+        on_time[path] += on_time_count
+    return ratio_facts(tree, on_time, tree.roll_up(due))
+
+
 _NO_ROW = AreaRow(0, "", "", "", -1, "", True, True)
 
 
@@ -411,6 +466,17 @@ REGISTRY: list[Metric] = [
         unit="orgs",
         combine="ratio",
         compute=orgs_avg(RURAL),
+    ),
+    Metric(
+        key="monthly_report_timeliness",
+        name=_("Monthly briefings submitted on time"),
+        unit="%",
+        combine="ratio",
+        scale=HUNDRED,
+        compute=monthly_report_timeliness,
+        description=_(
+            "Monthly briefings due in the year that were first submitted by their due date."
+        ),
     ),
     Metric(
         key="brand_orgs",

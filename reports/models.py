@@ -6,6 +6,7 @@ copied into each result, so a changed threshold never rewrites a report already 
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,22 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} {self.get_comparison_display()} ({self.year})"
+
+    def clean(self) -> None:
+        # The registry is code, not data: imported here because it reads every app's models.
+        from reports.metric_defs import metric_by_key
+
+        known = metric_by_key()
+        if self.metric and self.metric not in known:
+            raise ValidationError(
+                {
+                    "metric": ValidationError(
+                        _("“%(metric)s” is not a known metric; use one of: %(known)s."),
+                        code="unknown_metric",
+                        params={"metric": self.metric, "known": ", ".join(known)},
+                    )
+                }
+            )
 
     def get_additional_data(self) -> dict:
         return {"area_path": self.area.path}
@@ -173,7 +190,9 @@ class AreaResult(models.Model):
 
     One row per area (not per metric) keeps a national snapshot at ~700,000 rows.
     `values`: {metric key: [numerator, denominator, value]}, None for "no data".
-    `results`: [{"target": id, "threshold": number, "met": true/false/null}].
+    `results`: [{"target": id, "metric": key, "threshold": number, "comparison": "gte"/"lte",
+    "source": text, "met": true/false/null}], the target copied as it was at compute time
+    (snapshots older than the copy carry only target, threshold and met).
     """
 
     snapshot = models.ForeignKey(

@@ -24,7 +24,8 @@ def _area(area: AdminArea) -> dict:
 def compliance_report(*, area: AdminArea, year: int) -> dict | None:
     """The API/dashboard shape for an area and its children; None when nothing was computed.
 
-    Cost: four queries whatever the number of children or metrics.
+    Cost: three queries whatever the number of children or metrics (a fourth for snapshots
+    computed before results carried a copy of their target).
     """
     snapshot = snapshot_current(area=area, year=year)
     if snapshot is None:
@@ -36,8 +37,15 @@ def compliance_report(*, area: AdminArea, year: int) -> dict | None:
             snapshot=snapshot, area_id__in=[area.pk, *(child.pk for child in children)]
         )
     }
-    target_ids = {result["target"] for row in rows.values() for result in row.results}
-    targets = {target.pk: target for target in Target.objects.filter(pk__in=target_ids)}
+    # Results carry a copy of their target; only snapshots computed before the copy was kept
+    # need the live targets (for those the query runs, else it is skipped).
+    legacy_ids = {
+        result["target"]
+        for row in rows.values()
+        for result in row.results
+        if "metric" not in result
+    }
+    targets = {target.pk: target for target in Target.objects.filter(pk__in=legacy_ids)}
     catalogue = metric_by_key()
 
     def items(area_id: int) -> list[dict]:
@@ -47,15 +55,15 @@ def compliance_report(*, area: AdminArea, year: int) -> dict | None:
         judged = set()
         entries = []
         for result in row.results:
-            target = targets.get(result["target"])
-            metric = catalogue.get(target.metric) if target else None
+            copied = _copied_target(result, targets)
+            metric = catalogue.get(copied["metric"]) if copied else None
             if metric is None:
                 continue
             judged.add(metric.key)
-            entries.append(_item(metric, row.values.get(metric.key), target, result))
+            entries.append(_item(metric, row.values.get(metric.key), {**result, **copied}))
         for key, metric in catalogue.items():
             if key not in judged and key in row.values:
-                entries.append(_item(metric, row.values[key], None, None))
+                entries.append(_item(metric, row.values[key], None))
         return entries
 
     return {
@@ -67,20 +75,28 @@ def compliance_report(*, area: AdminArea, year: int) -> dict | None:
     }
 
 
-def _item(metric, figures: list | None, target: Target | None, result: dict | None) -> dict:
+def _copied_target(result: dict, targets: dict[int, Target]) -> dict | None:
+    """The metric, comparison and source a result was judged by, as copied at compute time."""
+    if "metric" in result:
+        return {key: result[key] for key in ("metric", "comparison", "source")}
+    target = targets.get(result["target"])
+    if target is None:
+        return None
+    source = " ".join(part for part in (target.source_document, target.source_clause) if part)
+    return {"metric": target.metric, "comparison": target.comparison, "source": source}
+
+
+def _item(metric, figures: list | None, result: dict | None) -> dict:
     numerator, denominator, value = figures or (None, None, None)
-    source = None
-    if target is not None:
-        source = " ".join(part for part in (target.source_document, target.source_clause) if part)
     return {
         "key": metric.key,
         "name": str(metric.name),
         "value": value,
         "threshold": result["threshold"] if result else None,
-        "comparison": target.comparison if target else None,
+        "comparison": result["comparison"] if result else None,
         "unit": metric.unit,
         "met": result["met"] if result else None,
         "numerator": numerator,
         "denominator": denominator,
-        "source": source,
+        "source": (result["source"] or None) if result else None,
     }

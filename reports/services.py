@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reports.engine import Tree
@@ -53,7 +54,7 @@ def compliance_run_queue(*, area: AdminArea, year: int, requested_by=None) -> Co
 
 
 def compliance_refresh_changed(*, year: int, since_minutes: int = 60) -> list[ComplianceRun]:
-    """Queues a run for every top-level area with changes newer than its current snapshot.
+    """Queues a run for every top-level area with changes since its current snapshot's run began.
 
     Every write through the admin, the portal or the API is in the audit log with the area path
     it touched, so this finds what changed without any app calling reports. A root with a run
@@ -74,10 +75,12 @@ def compliance_refresh_changed(*, year: int, since_minutes: int = 60) -> list[Co
             latest_change[codes[0]] = timestamp
     if not latest_change:
         return []
+    # A snapshot reflects the records as they were when its run started: a change made while
+    # the run was computing may be missing from it, so it counts as newer than the snapshot.
     computed = dict(
-        ComplianceSnapshot.objects.filter(
-            year=year, is_current=True, area__code__in=latest_change
-        ).values_list("area__code", "computed_at")
+        ComplianceSnapshot.objects.filter(year=year, is_current=True, area__code__in=latest_change)
+        .annotate(as_of=Coalesce("run__started_at", "computed_at"))
+        .values_list("area__code", "as_of")
     )
     busy = set(
         ComplianceRun.objects.filter(
@@ -128,6 +131,10 @@ def _met(comparison: str, value, threshold: Decimal) -> bool | None:
     if comparison == Target.Comparison.AT_LEAST:
         return Decimal(str(value)) >= threshold
     return Decimal(str(value)) <= threshold
+
+
+def _source(target: Target) -> str:
+    return " ".join(part for part in (target.source_document, target.source_clause) if part)
 
 
 def _json(number: Decimal | None) -> int | float | None:
@@ -202,19 +209,22 @@ def _store_snapshot(run: ComplianceRun, tree: Tree, chosen, facts) -> Compliance
         threshold = _threshold_in_force(target, thresholds, now)
         if threshold is None:
             continue
+        # The target as it stands now, copied: a later edit or deletion of the target never
+        # rewrites what this snapshot reports.
+        copied = {
+            "target": target.pk,
+            "metric": target.metric,
+            "threshold": _json(threshold),
+            "comparison": target.comparison,
+            "source": _source(target),
+        }
         for path, row in tree.rows.items():
             if not path.startswith(target.area.path):
                 continue
             if target.level is not None and row.level != target.level:
                 continue
             value = values[path].get(target.metric, [None, None, None])[2]
-            results[path].append(
-                {
-                    "target": target.pk,
-                    "threshold": _json(threshold),
-                    "met": _met(target.comparison, value, threshold),
-                }
-            )
+            results[path].append({**copied, "met": _met(target.comparison, value, threshold)})
     AreaResult.objects.bulk_create(
         (
             AreaResult(

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from auditlog.admin import LogEntryAdmin
@@ -170,6 +171,23 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         if db_field.name == "groups":
             kwargs["queryset"] = Group.objects.filter(name__in=Role.values)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        actor = request.user
+
+        class ScopedUserForm(form):
+            # The service's scope rules as form errors, so a refused account is never a 500.
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    services.user_validate(actor=actor, user=self.instance)
+                except ValidationError as error:
+                    self._update_errors(error)
+
+        return ScopedUserForm
 
     def save_service(self, request, obj, form, change):
         services.user_save(actor=request.user, user=obj)

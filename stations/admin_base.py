@@ -56,12 +56,27 @@ class ScopedAdminMixin:
             raise Http404
         return obj
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def _scoped_choices(self, db_field, request):
+        """The rows a foreign key may point at: the area subtree, or what the related model's
+        own scoped admin shows the user (so a posted id outside it is an invalid choice)."""
         if db_field.related_model is AdminArea:
-            kwargs["queryset"] = scope_to_actor(
-                AdminArea.objects.all(), actor=request.user, area_field=None
-            )
+            return scope_to_actor(AdminArea.objects.all(), actor=request.user, area_field=None)
+        related_admin = self.admin_site._registry.get(db_field.related_model)
+        if isinstance(related_admin, ScopedAdminMixin):
+            return related_admin.get_queryset(request)
+        return None
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        choices = self._scoped_choices(db_field, request)
+        if choices is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        choices = self._scoped_choices(db_field, request)
+        if choices is not None and "queryset" not in kwargs:
+            kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_service(self, request, obj, form, change):
         """Override to write through the app's service; the default saves the model."""

@@ -37,16 +37,27 @@ def codes_in_path(path: str) -> list[str]:
 
 
 def code_errors(
-    *, code: str, level: int, parent_code: str | None, parent_level: int | None
+    *,
+    code: str,
+    level: int,
+    parent_code: str | None,
+    parent_level: int | None,
+    published: bool = False,
 ) -> list[str]:
-    """Why `code` at `level` under a parent is not a valid division code; empty when it is."""
+    """Why `code` at `level` under a parent is not a valid division code; empty when it is.
+
+    `published` is for codes read from the statistical division file: the NBS itself issued a
+    few that break the trailing-zeros pattern (三岔口镇 653130103001, a township), and such a code
+    is kept as published as long as it carries its parent's digits. Codes typed in by staff must
+    follow the pattern.
+    """
     if not DIVISION_CODE_RE.match(code or ""):
         return [_("A division code must be exactly 12 digits, got “%(value)s”.") % {"value": code}]
     errors = []
     significant = SIGNIFICANT_DIGITS.get(level)
     if significant is None:
         return [_("Unknown level “%(level)s”.") % {"level": level}]
-    if set(code[significant:]) - {"0"}:
+    if set(code[significant:]) - {"0"} and not (published and parent_code is not None):
         errors.append(
             _("A code at level %(level)s must end in %(zeros)d zeros.")
             % {"level": Level(level).label, "zeros": 12 - significant}

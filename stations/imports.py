@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from stations.access import actor_root_path
 from stations.areas import ROOT_LEVELS, code_errors, path_for
 from stations.models import AdminArea
+from stations.station_services import station_signboards_refresh
 from stations.tabular import ImportRejected, RowError, read_table
 
 Level = AdminArea.Level
@@ -366,7 +367,11 @@ def _area_import(source: str | Path | IO[bytes], *, actor, name: str | None) -> 
                 )
                 continue
         problems = code_errors(
-            code=code, level=row["level"], parent_code=parent_code, parent_level=parent_level
+            code=code,
+            level=row["level"],
+            parent_code=parent_code,
+            parent_level=parent_level,
+            published=True,
         )
         if problems:
             errors.extend(RowError(number, "code", problem) for problem in problems)
@@ -383,6 +388,8 @@ def _area_import(source: str | Path | IO[bytes], *, actor, name: str | None) -> 
 
     result = AreaImportResult(skipped=skipped, rows=len(table.rows))
     to_write: list[tuple[str, AreaValues]] = []
+    # Stored areas whose name or parent changes: the signboards below them are regenerated.
+    renamed: list[str] = []
     for code, row in parsed.items():
         ur_code = row["urban_rural_code"]
         urban_rural = urban_rural_source = ""
@@ -421,6 +428,8 @@ def _area_import(source: str | Path | IO[bytes], *, actor, name: str | None) -> 
             continue
         else:
             result.updated += 1
+            if values.name != stored.name or values.path != stored.path:
+                renamed.append(code)
         to_write.append((code, values))
 
     # By path: parents come before their children (foreign keys hold even where they are checked
@@ -437,5 +446,7 @@ def _area_import(source: str | Path | IO[bytes], *, actor, name: str | None) -> 
                 .update(path=Concat(Value(new_path), Substr("path", Length(Value(old_path)) + 1)))
             )
         _write_areas(db, to_write)
+        if renamed:
+            station_signboards_refresh(area_codes=renamed)
     result.seconds = time.monotonic() - started
     return result

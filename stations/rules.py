@@ -29,6 +29,10 @@ Ledger figures (per station and calendar year; for the current year, up to the a
     - Supervision hours = the total hours of the station's supervision entries (given or received)
       in the period. Each session is recorded once at the station supervised: by its supervisor
       ("given"), or, when the supervisor is not on the platform, by one of the staff ("received").
+    Who records what (`station_services.log_entry_problems`): supervision given only a supervisor
+    of the station; service work (the community kinds) and supervision received only its head
+    and resident social workers, so that a supervisor's sessions never count as the station's
+    cases or community hours.
 
 Cost: `staffing_checks` and `ledger_figures` take stations already loaded (with their areas) and
 issue a fixed number of queries whatever their number: the rules (1), the resident assignments

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from stations.access import actor_root_path, area_assert_in_scope
 from stations.areas import code_errors, path_for
 from stations.models import AdminArea, AreaPopulation, User
+from stations.station_services import station_signboards_refresh
 
 
 def area_validate(area: AdminArea) -> None:
@@ -38,11 +39,11 @@ def area_save(*, actor, area: AdminArea) -> AdminArea:
     elif not (actor and actor.is_superuser):
         raise ValidationError({"parent": _("Only a superuser can create a top-level area.")})
 
-    old_path = None
+    old_path = old_name = None
     old_urban_rural = ""
     if area.pk is not None:
-        old_path, old_urban_rural = (
-            AdminArea.objects.filter(pk=area.pk).values_list("path", "urban_rural").get()
+        old_path, old_urban_rural, old_name = (
+            AdminArea.objects.filter(pk=area.pk).values_list("path", "urban_rural", "name").get()
         )
         root = actor_root_path(actor)
         if root is None or not old_path.startswith(root):
@@ -58,6 +59,9 @@ def area_save(*, actor, area: AdminArea) -> AdminArea:
             path=Concat(Value(area.path), Substr("path", Length(Value(old_path)) + 1))
         )
     area.save()
+    if old_path is not None and (old_name != area.name or old_path != area.path):
+        # Signboard names read the area's name and its parents': renamed or moved, they follow.
+        station_signboards_refresh(area_codes=[area.code])
     return area
 
 
@@ -101,6 +105,14 @@ def population_delete(*, actor, population: AreaPopulation) -> None:
 @transaction.atomic
 def user_save(*, actor, user: User) -> User:
     """Creates or updates an account within the actor's subtree; only superusers make superusers."""
+    user_validate(actor=actor, user=user)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def user_validate(*, actor, user: User) -> None:
+    """The actor's rules for an account (the admin form shows them as field errors)."""
     if not actor.is_superuser:
         if user.is_superuser:
             raise ValidationError(
@@ -109,6 +121,6 @@ def user_save(*, actor, user: User) -> User:
         area_assert_in_scope(
             user.admin_area if user.admin_area_id else None, actor=actor, field="admin_area"
         )
-    user.full_clean(exclude=["password"])
-    user.save()
-    return user
+        if user.contractor_id is not None:
+            # A contractor of another subtree reads as unknown, like an area outside it.
+            area_assert_in_scope(user.contractor.area, actor=actor, field="contractor")

@@ -2,8 +2,11 @@
 assignments, the service ledger and the rules. Every page is scoped, and every write goes through
 `stations.station_services`."""
 
+import datetime
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -198,12 +201,70 @@ class StaffingResultFilter(RuleResultFilter):
         return rules.staffing_checks(stations)
 
 
+def ledger_years(request) -> list[int]:
+    """The years with ledger entries in the user's reach, latest first.
+
+    Cost: one query, kept on the request (the year filter, the rule filter and the column share it).
+    """
+    years = getattr(request, "_ledger_years", None)
+    if years is None:
+        entries = scope_to_actor(ServiceLogEntry.objects.all(), actor=request.user)
+        years = sorted({day.year for day in entries.dates("served_on", "year")}, reverse=True)
+        request._ledger_years = years
+    return years
+
+
+def ledger_year(request) -> int:
+    """The year the station list judges the ledger by: `?year=`, else the latest year with
+    entries, else this year. A year that is not one is an incorrect lookup (the admin then
+    answers with its error page)."""
+    value = request.GET.get(LedgerYearFilter.parameter_name, "")
+    if value:
+        try:
+            return datetime.date(int(value), 1, 1).year
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+    years = ledger_years(request)
+    return years[0] if years else timezone.localdate().year
+
+
+class LedgerYearFilter(admin.SimpleListFilter):
+    """Chooses the year of the ledger column and of `LedgerResultFilter`; it keeps every row.
+
+    Without a choice the latest year with entries is chosen, so that a ledger kept for a past
+    year (the demo's 2025) is judged by that year rather than by an empty current one.
+    """
+
+    title = _("ledger year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        return [(str(year), str(year)) for year in ledger_years(request)]
+
+    def queryset(self, request, queryset):
+        ledger_year(request)
+        return queryset
+
+    def choices(self, changelist):
+        chosen = self.value() or (self.lookup_choices[0][0] if self.lookup_choices else None)
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": value == chosen,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
 class LedgerResultFilter(RuleResultFilter):
-    title = _("ledger this year")
+    title = _("ledger of the chosen year")
     parameter_name = "ledger"
 
+    def queryset(self, request, queryset):
+        self.year = ledger_year(request)
+        return super().queryset(request, queryset)
+
     def results(self, stations) -> dict:
-        return rules.ledger_figures(stations, year=timezone.localdate().year)
+        return rules.ledger_figures(stations, year=self.year)
 
 
 # --- stations ------------------------------------------------------------------------------------
@@ -324,6 +385,7 @@ class StationAdmin(
         "host_facility",
         SixHavesFilter,
         StaffingResultFilter,
+        LedgerYearFilter,
         LedgerResultFilter,
     ]
     search_fields = ["name", "signboard_name", "^area__code", "area__name"]
@@ -380,7 +442,7 @@ class StationAdmin(
         """Computes the staffing checks and ledger figures of the page's stations at once."""
         changelist = super().get_changelist_instance(request)
         stations = list(changelist.result_list)
-        checks, figures = rules.rule_results(stations)
+        checks, figures = rules.rule_results(stations, year=ledger_year(request))
         for station in stations:
             station.staffing_check = checks[station.pk]
             station.ledger_figures = figures[station.pk]
@@ -391,14 +453,16 @@ class StationAdmin(
         check = getattr(obj, "staffing_check", None)
         return staffing_text(check, brief=True) if check else "-"
 
-    @admin.display(description=_("ledger this year"))
+    @admin.display(description=_("ledger of the chosen year"))
     def ledger(self, obj):
         figures = getattr(obj, "ledger_figures", None)
         return ledger_text(figures, brief=True) if figures else "-"
 
     def _results(self, obj):
         if not hasattr(obj, "staffing_check"):
-            checks, figures = rules.rule_results([obj])
+            # The change page has no year filter: the station's latest year with entries.
+            latest = obj.service_log_entries.dates("served_on", "year").last()
+            checks, figures = rules.rule_results([obj], year=latest.year if latest else None)
             obj.staffing_check, obj.ledger_figures = checks[obj.pk], figures[obj.pk]
         return obj.staffing_check, obj.ledger_figures
 
@@ -408,7 +472,7 @@ class StationAdmin(
             return "-"
         return staffing_text(self._results(obj)[0])
 
-    @admin.display(description=_("ledger this year"))
+    @admin.display(description=_("ledger of the latest year"))
     def ledger_detail(self, obj):
         if obj is None or obj.pk is None:
             return "-"

@@ -6,6 +6,7 @@ rule shows on the form instead of failing on save.
 """
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -57,6 +58,9 @@ STATUS_TRANSITIONS: dict[str, set[str]] = {
 OPEN_STATUSES = (Status.OPERATING, Status.SUSPENDED)
 Role = StationAssignment.Role
 LogKind = ServiceLogEntry.Kind
+# Kinds only resident staff record: the service work the ledger rules count, and the supervision
+# the station's staff receive. A supervisor records supervision given, training and other work.
+RESIDENT_KINDS = (*COMMUNITY_KINDS, LogKind.SUPERVISION_RECEIVED)
 
 
 def _error(field: str, message: str, code: str) -> ValidationError:
@@ -86,6 +90,50 @@ def station_signboard(station: Station, *, names: dict[str, str] | None = None) 
     return signboard_name(
         station.kind, area_name=area.name, township_name=township, county_name=county
     )
+
+
+# Codes per query of the signboard refresh, well under SQLite's limit of bound parameters.
+REFRESH_BATCH = 500
+
+
+def station_signboards_refresh(*, area_codes: Iterable[str]) -> int:
+    """Regenerates the signboard names of the stations whose name reads the renamed or moved
+    areas `area_codes`: stations of those areas and of their children and grandchildren (a
+    signboard names the area and at most two ancestors). A station's name that was its old
+    signboard name (the default a new station gets) follows it. Returns the stations changed.
+
+    Runs in the caller's transaction (the area's rename). Cost: per batch of 500 codes one
+    query for the stations and one for their ancestors' names, then one bulk UPDATE.
+    """
+    codes = sorted(set(area_codes))
+    changed: dict[int, Station] = {}
+    for first in range(0, len(codes), REFRESH_BATCH):
+        batch = codes[first : first + REFRESH_BATCH]
+        stations = list(
+            Station.objects.filter(
+                Q(area__code__in=batch)
+                | Q(area__parent_id__in=batch)
+                | Q(area__parent__parent_id__in=batch)
+            )
+            .select_related("area")
+            .only("pk", "kind", "name", "signboard_name", "area__code", "area__name", "area__path")
+        )
+        ancestors = {
+            code for station in stations for code in codes_in_path(station.area.path)[-3:-1]
+        }
+        names = dict(AdminArea.objects.filter(code__in=ancestors).values_list("code", "name"))
+        for station in stations:
+            signboard = station_signboard(station, names=names)
+            if station.pk not in changed and signboard != station.signboard_name:
+                if station.name == station.signboard_name:
+                    station.name = signboard
+                station.signboard_name = signboard
+                station.updated_at = timezone.now()
+                changed[station.pk] = station
+    Station.objects.bulk_update(
+        changed.values(), ["signboard_name", "name", "updated_at"], batch_size=500
+    )
+    return len(changed)
 
 
 def _stored_station(station: Station) -> Station | None:
@@ -159,6 +207,18 @@ def station_validate(station: Station, *, stored: Station | None = None) -> None
                     % {"date": stored.status_since.isoformat()},
                     "station_status_date_order",
                 )
+        elif station.status_since != stored.status_since:
+            # The date belongs to the status change on record (`StationStatusChange`): moving it
+            # alone would leave the history saying otherwise.
+            add(
+                "status_since",
+                _(
+                    "The status date changes only with the status; the current status dates "
+                    "from %(date)s."
+                )
+                % {"date": stored.status_since.isoformat()},
+                "station_status_date_without_change",
+            )
     if station.status_since and station.status_since > timezone.localdate():
         add(
             "status_since",
@@ -292,7 +352,8 @@ def station_save(*, actor, station: Station, note: str = "") -> Station:
         area_assert_in_scope(stored.area, actor=actor)
     _assert_contractor_in_scope(station, actor=actor)
     if station.status_since is None:
-        station.status_since = timezone.localdate()
+        unchanged = stored is not None and stored.status == station.status
+        station.status_since = stored.status_since if unchanged else timezone.localdate()
     station_validate(station, stored=stored)
     station.name = station.name or station.signboard_name
     station.save()
@@ -649,6 +710,16 @@ def log_entry_problems(
         )
     elif entry.kind == LogKind.SUPERVISION_GIVEN and Role.SUPERVISOR not in roles:
         add("kind", _("Supervision given is recorded by a supervisor of the station."))
+    elif entry.kind in RESIDENT_KINDS and not roles & set(RESIDENT_ROLES):
+        # A supervisor's own sessions with clients would count towards the station's cases and
+        # community hours, which the rules measure for its resident staff only.
+        add(
+            "kind",
+            _(
+                "Service work and supervision received are recorded by the station's head or "
+                "resident social workers."
+            ),
+        )
     if entry.kind in COMMUNITY_KINDS and community is None:
         add("community", _("Name the community or village served."))
     if entry.kind in SUPERVISION_KINDS and community is not None:

@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 from django.core.cache import cache
+from django.test import Client
 from django.utils import translation
 
 import pytest
@@ -84,6 +85,16 @@ def _contractor_user(tree, contractor):
     user.is_staff = False
     user.save()
     return user
+
+
+@pytest.fixture
+def client():
+    """Django's test client, asking for English (the msgids the tests compare).
+
+    The interface is Chinese by default; tests of that build their own `Client()` or send
+    `HTTP_ACCEPT_LANGUAGE="zh-hans"`.
+    """
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture

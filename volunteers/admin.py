@@ -1,18 +1,19 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import CommunityOrg
-from stations.access import scope_to_actor
+from stations.access import actor_root_path, scope_to_actor
 from stations.admin_base import (
     ExportXlsxMixin,
     ImportAdminMixin,
     ScopedAdminMixin,
     ServiceValidatedForm,
 )
-from stations.models import Station
+from stations.models import AdminArea, Station
 from stations.privacy import (
     can_see_personal_data,
     mask_id_number,
@@ -44,6 +45,8 @@ from volunteers.models import (
     Volunteer,
 )
 
+Level = AdminArea.Level
+
 # The path from each related model to its area, so that every picker offers only rows in reach.
 RELATED_AREA_FIELDS = {
     Volunteer: "area",
@@ -55,7 +58,12 @@ RELATED_AREA_FIELDS = {
 }
 
 
-class ScopedPickersMixin(ScopedAdminMixin):
+class ScopedRelatedPickersMixin:
+    """Offers only rows in the user's reach in the pickers of this app's scoped models.
+
+    Also for inlines: their form fields would otherwise accept any row's pk.
+    """
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         area_field = RELATED_AREA_FIELDS.get(db_field.related_model)
         if area_field is not None:
@@ -63,6 +71,72 @@ class ScopedPickersMixin(ScopedAdminMixin):
                 db_field.related_model.objects.all(), actor=request.user, area_field=area_field
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedPickersMixin(ScopedRelatedPickersMixin, ScopedAdminMixin):
+    pass
+
+
+AREA_FILTER_CHOICES_CAP = 300
+
+
+class WithinAreaListFilter(admin.SimpleListFilter):
+    """Within an area: the two levels below the user's own area (for a superuser, counties and
+    townships), in tree order. One query for the choices, whatever the number of rows.
+
+    (orgs and talent have near copies; a shared one in stations.admin_base would serve all.)
+    """
+
+    title = _("area")
+    parameter_name = "within"
+
+    def __init__(self, request, params, model, model_admin):
+        self.path_field = f"{model_admin.area_field}__path"
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        root = actor_root_path(request.user)
+        if root is None:
+            return []
+        own_level = request.user.admin_area.level if root else Level.CITY
+        levels = [level for level in (own_level + 1, own_level + 2) if level <= Level.COMMUNITY]
+        areas = AdminArea.objects.filter(level__in=levels, path__startswith=root)
+        rows = areas.order_by("path").values_list("code", "name", "level")
+        return [
+            (code, f"— {name}" if level == levels[-1] and len(levels) == 2 else name)
+            for code, name, level in rows[:AREA_FILTER_CHOICES_CAP]
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        path = AdminArea.objects.filter(code=self.value()).values_list("path", flat=True).first()
+        if path is None:
+            return queryset.none()
+        return queryset.filter(**{f"{self.path_field}__startswith": path})
+
+
+class SkillListFilter(admin.SimpleListFilter):
+    """Volunteers (or rows of volunteers) with a skill."""
+
+    title = _("skill")
+    parameter_name = "skill"
+    skills_field = "skills"
+
+    def lookups(self, request, model_admin):
+        return Skill.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Skill.values:
+            return queryset
+        if connection.features.supports_json_field_contains:
+            return queryset.filter(**{f"{self.skills_field}__contains": [self.value()]})
+        # SQLite has no JSON containment: match the quoted value in the stored JSON text.
+        return queryset.filter(**{f"{self.skills_field}__icontains": f'"{self.value()}"'})
+
+
+class VolunteerSkillListFilter(SkillListFilter):
+    skills_field = "volunteer__skills"
 
 
 class ReadOnlyAdminMixin:
@@ -127,7 +201,7 @@ class VolunteerAdmin(ImportAdminMixin, ExportXlsxMixin, ScopedPickersMixin, admi
         "is_active",
         "points_balance",
     ]
-    list_filter = ["is_active", "joined_on"]
+    list_filter = [WithinAreaListFilter, SkillListFilter, "is_active", "joined_on"]
     search_fields = ["name", "national_number"]
     list_select_related = ["area"]
     autocomplete_fields = ["area"]
@@ -168,7 +242,7 @@ class VolunteerAdmin(ImportAdminMixin, ExportXlsxMixin, ScopedPickersMixin, admi
 # --- teams and service points --------------------------------------------------------------------
 
 
-class TeamMembershipInline(admin.TabularInline):
+class TeamMembershipInline(ScopedRelatedPickersMixin, admin.TabularInline):
     model = TeamMembership
     extra = 0
     fields = ["volunteer", "joined_on"]
@@ -231,7 +305,7 @@ class ActivityForm(ServiceValidatedForm, forms.ModelForm):
 class TeamAdmin(ScopedPickersMixin, admin.ModelAdmin):
     form = TeamForm
     list_display = ["name", "area", "sponsor_kind", "sponsor_name", "leader", "is_active"]
-    list_filter = ["sponsor_kind", "is_active"]
+    list_filter = [WithinAreaListFilter, "sponsor_kind", "is_active"]
     search_fields = ["name", "sponsor_name"]
     list_select_related = ["area", "leader"]
     autocomplete_fields = ["area", "leader"]
@@ -251,7 +325,7 @@ class TeamAdmin(ScopedPickersMixin, admin.ModelAdmin):
                     joined_on=membership.joined_on,
                 )
             else:
-                membership.save()
+                services.team_membership_change(actor=request.user, membership=membership)
         for membership in formset.deleted_objects:
             services.team_member_remove(
                 actor=request.user, team=form.instance, volunteer=membership.volunteer
@@ -265,7 +339,7 @@ class TeamAdmin(ScopedPickersMixin, admin.ModelAdmin):
 class ServicePointAdmin(ScopedPickersMixin, admin.ModelAdmin):
     form = ServicePointForm
     list_display = ["name", "area", "facility", "opened_on", "is_active"]
-    list_filter = ["is_active", "opened_on"]
+    list_filter = [WithinAreaListFilter, "is_active", "opened_on"]
     search_fields = ["name", "facility", "^area__code"]
     list_select_related = ["area"]
     autocomplete_fields = ["area"]
@@ -284,7 +358,7 @@ class ServicePointAdmin(ScopedPickersMixin, admin.ModelAdmin):
 class ActivityAdmin(ScopedPickersMixin, admin.ModelAdmin):
     form = ActivityForm
     list_display = ["title", "starts_at", "area", "organiser_kind", "organiser_name"]
-    list_filter = ["organiser_kind", "starts_at"]
+    list_filter = [WithinAreaListFilter, "organiser_kind", "starts_at"]
     search_fields = ["title", "organiser_name", "place"]
     list_select_related = ["area"]
     autocomplete_fields = ["area", "organiser_team"]
@@ -330,7 +404,12 @@ class ServiceRecordAdmin(ImportAdminMixin, ScopedPickersMixin, admin.ModelAdmin)
     import_service = service_record_import
     import_columns = [*RECORD_REQUIRED, *RECORD_OPTIONAL]
     list_display = ["volunteer", "activity", "hours", "is_verified", "recorded_by", "verified_at"]
-    list_filter = ["is_verified", "activity__starts_at"]
+    list_filter = [
+        WithinAreaListFilter,
+        VolunteerSkillListFilter,
+        "is_verified",
+        "activity__starts_at",
+    ]
     search_fields = ["volunteer__name", "activity__title"]
     list_select_related = ["volunteer", "activity", "recorded_by"]
     autocomplete_fields = ["volunteer", "activity"]
@@ -396,7 +475,7 @@ class PointsRuleAdmin(ScopedPickersMixin, admin.ModelAdmin):
 class PointsEntryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     area_field = "volunteer__area"
     list_display = ["volunteer", "kind", "amount", "balance_after", "reason", "created_at"]
-    list_filter = ["kind", "created_at"]
+    list_filter = [WithinAreaListFilter, "kind", "created_at"]
     search_fields = ["volunteer__name", "reference"]
     list_select_related = ["volunteer"]
 

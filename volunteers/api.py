@@ -4,7 +4,10 @@ subtree, personal data is masked for roles without `stations.view_personal_data`
 goes through a service. `/api/v1/proofs/verify/<serial>/` is public (no login, throttled).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -767,8 +770,30 @@ class ProofVerifyThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+def proof_is_current(proof: IssuedProof) -> bool:
+    """Whether the hours the proof counted are still verified as printed. One query.
+
+    Recounts the volunteer's verified hours in the period among the issuer's activities (the
+    team's, or those in the issuer's area); a withdrawn verification or a corrected figure since
+    issue makes the proof outdated.
+    """
+    records = selectors.verified_records(
+        volunteer=proof.volunteer, start=proof.period_start, end=proof.period_end
+    ).filter(activity__area__path__startswith=proof.area.path)
+    if proof.team_id is not None:
+        records = records.filter(activity__organiser_team_id=proof.team_id)
+    now = records.aggregate(hours=Sum("hours"), activities=Count("pk"))
+    return (now["hours"] or Decimal(0), now["activities"]) == (
+        proof.total_hours,
+        proof.activity_count,
+    )
+
+
 def proof_public_facts(proof: IssuedProof) -> dict:
-    """What anyone holding the serial may learn: no ID number, the name partly masked."""
+    """What anyone holding the serial may learn: no ID number, the name partly masked.
+
+    `is_current` is false once the hours it counted are no longer verified as printed.
+    """
     return {
         "serial": proof.serial,
         "volunteer": mask_name(proof.volunteer.name),
@@ -778,12 +803,13 @@ def proof_public_facts(proof: IssuedProof) -> dict:
         "activity_count": proof.activity_count,
         "issuer": proof.issuer_name,
         "issued_on": timezone.localtime(proof.issued_at).date().isoformat(),
+        "is_current": proof_is_current(proof),
     }
 
 
 def proof_by_serial(serial: str) -> IssuedProof:
     proof = (
-        IssuedProof.objects.select_related("volunteer")
+        IssuedProof.objects.select_related("volunteer", "area")
         .defer("pdf")
         .filter(serial=(serial or "").strip().upper())
         .first()
@@ -813,6 +839,7 @@ class ProofVerifyView(APIView):
                 "activity_count": serializers.IntegerField(),
                 "issuer": serializers.CharField(),
                 "issued_on": serializers.DateField(),
+                "is_current": serializers.BooleanField(),
             },
         ),
     )

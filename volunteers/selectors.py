@@ -50,12 +50,20 @@ def service_points_shaped() -> QuerySet[ServicePoint]:
 
 
 def activities_shaped() -> QuerySet[Activity]:
-    return Activity.objects.select_related("area", "social_worker").annotate(
-        verified_hours=Coalesce(
-            Sum("service_records__hours", filter=Q(service_records__is_verified=True)),
-            Value(Decimal(0)),
-            output_field=HOURS,
+    """Activities with their verified hours, latest first.
+
+    The Sum annotation groups the query, which drops Meta.ordering, so the order is set again.
+    """
+    return (
+        Activity.objects.select_related("area", "social_worker")
+        .annotate(
+            verified_hours=Coalesce(
+                Sum("service_records__hours", filter=Q(service_records__is_verified=True)),
+                Value(Decimal(0)),
+                output_field=HOURS,
+            )
         )
+        .order_by("-starts_at", "pk")
     )
 
 

@@ -271,6 +271,35 @@ def team_member_add(
 
 
 @transaction.atomic
+def team_membership_change(*, actor, membership: TeamMembership) -> TeamMembership:
+    """Changes a stored membership (its volunteer or date); both must lie in the actor's reach.
+
+    The leader's membership keeps its volunteer, as removing the leader is refused.
+    """
+    stored = (
+        scope_to_actor(TeamMembership.objects.all(), actor=actor, area_field="team__area")
+        .select_related("team")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if stored is None or stored.team_id != membership.team_id:
+        raise _not_found("team")
+    _assert_volunteer_in_scope(
+        membership.volunteer if membership.volunteer_id else None, actor=actor
+    )
+    if (
+        stored.volunteer_id != membership.volunteer_id
+        and stored.team.leader_id == stored.volunteer_id
+    ):
+        raise ValidationError(
+            {"volunteer": _("Name another leader before removing this volunteer.")}
+        )
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
 def team_member_remove(*, actor, team: Team, volunteer: Volunteer) -> None:
     """Removes a volunteer from a team; the team's leader stays until another is named."""
     _assert_stored_in_scope(team, actor=actor, area_field="area", field="team")
@@ -429,7 +458,12 @@ def record_verify(*, actor, record: ServiceRecord, reason: str = "") -> ServiceR
         old_hours=record.hours,
         reason=reason or "",
     )
-    _points_earn_for_record(record, actor=actor)
+    _points_settle_record(
+        record,
+        actor=actor,
+        reason=_("%(hours)s verified hours at %(activity)s")
+        % {"hours": record.hours, "activity": record.activity.title},
+    )
     return record
 
 
@@ -437,13 +471,16 @@ def record_verify(*, actor, record: ServiceRecord, reason: str = "") -> ServiceR
 def record_unverify(*, actor, record: ServiceRecord, reason: str) -> ServiceRecord:
     """Withdraws a verification: the hours stop counting and their points are reversed.
 
-    Refused when the volunteer has already spent the points (the balance would go negative).
+    Wrongly certified hours must stop counting even when their points are already spent, so the
+    withdrawal is never refused for lack of points. The reversal takes what the balance holds
+    (the balance never goes negative); the rest stays on the record as a shortfall: its ledger
+    entries still sum above zero, the reversal entry names the points not recovered, and the
+    volunteer's next earnings pay the shortfall back first (`_points_recover_shortfalls`).
     """
     reason = _reason(reason)
     record = _locked_record(record, actor=actor)
     if not record.is_verified:
         raise ValidationError(_("The record is not verified."), code="not_verified")
-    _points_reverse_for_record(record, actor=actor, reason=reason)
     record.is_verified = False
     record.verified_by = record.verified_at = None
     record.save(update_fields=["is_verified", "verified_by", "verified_at"])
@@ -454,6 +491,7 @@ def record_unverify(*, actor, record: ServiceRecord, reason: str) -> ServiceReco
         old_hours=record.hours,
         reason=reason,
     )
+    _points_settle_record(record, actor=actor, reason=reason, partial=True)
     return record
 
 
@@ -461,7 +499,8 @@ def record_unverify(*, actor, record: ServiceRecord, reason: str) -> ServiceReco
 def record_correct_hours(*, actor, record: ServiceRecord, hours, reason: str) -> ServiceRecord:
     """Corrects the hours of a record, keeping the old figure in a correction entry.
 
-    A verified record's points follow: the old earning is reversed and the new hours earn anew.
+    A verified record's points follow by the difference only: an earning for more hours, a
+    reversal for fewer. Refused, writing nothing, only when a decrease would overdraw the balance.
     """
     reason = _reason(reason)
     record = _locked_record(record, actor=actor)
@@ -470,8 +509,6 @@ def record_correct_hours(*, actor, record: ServiceRecord, hours, reason: str) ->
     record.full_clean(exclude=["volunteer", "activity"])
     if record.hours == old_hours:
         raise ValidationError({"hours": _("The hours are unchanged.")})
-    if record.is_verified:
-        _points_reverse_for_record(record, actor=actor, reason=reason)
     record.save(update_fields=["hours"])
     _correction(
         record,
@@ -481,7 +518,17 @@ def record_correct_hours(*, actor, record: ServiceRecord, hours, reason: str) ->
         reason=reason,
     )
     if record.is_verified:
-        _points_earn_for_record(record, actor=actor)
+        _points_settle_record(
+            record,
+            actor=actor,
+            reason=_("%(old)s → %(new)s hours at %(activity)s: %(reason)s")
+            % {
+                "old": old_hours,
+                "new": record.hours,
+                "activity": record.activity.title,
+                "reason": reason,
+            },
+        )
     return record
 
 
@@ -556,33 +603,84 @@ def _append_entry(
     return entry
 
 
-def _points_earn_for_record(record: ServiceRecord, *, actor) -> PointsEntry | None:
+def _points_owed(record: ServiceRecord) -> int:
+    """What a record should have earned: its hours at the area's rate if verified, else 0."""
+    if not record.is_verified:
+        return 0
     rate = points_per_hour(record.activity.area)
-    amount = int((record.hours * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if amount <= 0:
+    return int((record.hours * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _points_net(record: ServiceRecord) -> int:
+    return record.points_entries.aggregate(net=Sum("amount"))["net"] or 0
+
+
+def _points_settle_record(
+    record: ServiceRecord, *, actor, reason: str, partial: bool = False
+) -> PointsEntry | None:
+    """Books the difference between what a record owes and what its entries sum to (one entry).
+
+    A reversal that would overdraw is refused, unless `partial`: then it reverses what the
+    balance holds and the rest stays as the record's shortfall.
+    """
+    difference = _points_owed(record) - _points_net(record)
+    if difference > 0:
+        entry = _append_entry(
+            record.volunteer_id,
+            actor=actor,
+            kind=PointsEntry.Kind.EARN,
+            amount=difference,
+            service_record=record,
+            reason=reason,
+        )
+        _points_recover_shortfalls(record.volunteer_id, actor=actor)
+        return entry
+    if difference == 0:
         return None
+    amount = -difference
+    if partial:
+        balance = Volunteer.objects.select_for_update().get(pk=record.volunteer_id).points_balance
+        if balance < amount:
+            reason = _(
+                "%(reason)s (%(missing)d points not reversed: the balance was %(balance)d; "
+                "they are taken from the next points earned)"
+            ) % {"reason": reason, "missing": amount - balance, "balance": balance}
+            amount = balance
+        if amount == 0:
+            return None
     return _append_entry(
         record.volunteer_id,
         actor=actor,
-        kind=PointsEntry.Kind.EARN,
-        amount=amount,
+        kind=PointsEntry.Kind.REVERSE,
+        amount=-amount,
         service_record=record,
-        reason=_("%(hours)s verified hours at %(activity)s")
-        % {"hours": record.hours, "activity": record.activity.title},
+        reason=reason,
     )
 
 
-def _points_reverse_for_record(record: ServiceRecord, *, actor, reason: str) -> None:
-    """Reverses what the record has earned net so far (never by editing history)."""
-    net = record.points_entries.aggregate(net=Sum("amount"))["net"] or 0
-    if net > 0:
+def _points_recover_shortfalls(volunteer_id: int, *, actor) -> None:
+    """Reverses, from the balance, what un-verified records of the volunteer still hold.
+
+    Runs after every earning; usually one query finding nothing.
+    """
+    shortfalls = (
+        ServiceRecord.objects.filter(volunteer_id=volunteer_id, is_verified=False)
+        .annotate(net=Sum("points_entries__amount"))
+        .filter(net__gt=0)
+        .order_by("pk")
+    )
+    for record in shortfalls:
+        balance = Volunteer.objects.select_for_update().get(pk=volunteer_id).points_balance
+        amount = min(record.net, balance)
+        if amount <= 0:
+            return
         _append_entry(
-            record.volunteer_id,
+            volunteer_id,
             actor=actor,
             kind=PointsEntry.Kind.REVERSE,
-            amount=-net,
+            amount=-amount,
             service_record=record,
-            reason=reason,
+            reason=_("Points of a withdrawn verification recovered"),
         )
 
 

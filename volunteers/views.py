@@ -18,4 +18,4 @@ def proof_verify_page(request: HttpRequest, serial: str) -> HttpResponse:
             response["Retry-After"] = str(int(wait) + 1)
         return response
     facts = proof_public_facts(proof_by_serial(serial))
-    return render(request, "volunteers/verify.html", {"proof": facts})
+    return render(request, "volunteers/proof_verify.html", {"proof": facts})

@@ -56,6 +56,68 @@ def _fund_in_scope(fund: CharityFund | None, *, actor, field: str = "fund") -> N
         raise ValidationError({field: [_("No such fund within your reach.")]}, code="not_found")
 
 
+def _same_restriction(first: str, second: str) -> bool:
+    """Restrictions compare as words, not keystrokes: case and runs of spaces do not count."""
+    return " ".join(first.split()).casefold() == " ".join(second.split()).casefold()
+
+
+def _check_restricted_gift(fund: CharityFund, purpose: str) -> None:
+    """A gift the donor restricted goes only into a fund restricted to that same purpose, so
+    that the restriction still binds the money when it is paid out."""
+    if not purpose.strip():
+        return
+    if not fund.is_restricted or not _same_restriction(purpose, fund.restriction):
+        raise ValidationError(
+            {
+                "purpose": [
+                    _(
+                        "A gift restricted to “%(purpose)s” goes into a fund restricted to the "
+                        "same purpose; %(fund)s is not."
+                    )
+                    % {"purpose": purpose.strip(), "fund": fund.name}
+                ]
+            },
+            code="restriction_mismatch",
+        )
+
+
+def _check_restricted_payment(fund: CharityFund, purpose: str) -> None:
+    """A restricted fund pays out only for its restriction, stated on the disbursement."""
+    if fund.is_restricted and not _same_restriction(purpose, fund.restriction):
+        raise ValidationError(
+            {
+                "purpose": [
+                    _(
+                        "%(fund)s may only pay for “%(restriction)s”; give that as the purpose "
+                        "of the disbursement."
+                    )
+                    % {"fund": fund.name, "restriction": fund.restriction}
+                ]
+            },
+            code="restriction_mismatch",
+        )
+
+
+def _check_restricted_transfer(from_fund: CharityFund, to_fund: CharityFund) -> None:
+    """Restricted money moves only into a fund bound by the same restriction: a transfer must
+    not be a way round it."""
+    if from_fund.is_restricted and not (
+        to_fund.is_restricted and _same_restriction(from_fund.restriction, to_fund.restriction)
+    ):
+        raise ValidationError(
+            {
+                "to_fund": [
+                    _(
+                        "%(fund)s is restricted to “%(restriction)s”; its money goes only into "
+                        "a fund with the same restriction."
+                    )
+                    % {"fund": from_fund.name, "restriction": from_fund.restriction}
+                ]
+            },
+            code="restriction_mismatch",
+        )
+
+
 def _lock_funds(*fund_ids: int) -> dict[int, CharityFund]:
     """Locks the fund rows until the transaction ends, always in id order (no deadlocks)."""
     funds = CharityFund.objects.select_for_update().filter(pk__in=fund_ids).order_by("pk")
@@ -133,6 +195,8 @@ def donation_book(
     fund = _lock_funds(fund.pk)[fund.pk]
     if not fund.is_active:
         raise ValidationError({"fund": [_("This fund is closed.")]}, code="fund_inactive")
+    # Checked on the locked row: a restriction changed meanwhile is seen.
+    _check_restricted_gift(fund, purpose)
     receipt_number = _next_receipt_number(area=fund.area, year=booked_on.year)
     return _book(
         actor=actor,
@@ -142,7 +206,7 @@ def donation_book(
         amount=amount,
         booked_on=booked_on,
         donor=donor,
-        purpose=purpose,
+        purpose=purpose.strip(),
         memo=memo,
         receipt_number=receipt_number,
     )
@@ -185,9 +249,14 @@ def disbursement_book(
     linkage_project: LinkageProject | None = None,
     need: Need | None = None,
     activity: Activity | None = None,
+    purpose: str = "",
     memo: str = "",
 ) -> LedgerEntry:
-    """Pays out of a fund to a linkage project, a need or a volunteer activity; never overdraws."""
+    """Pays out of a fund to a linkage project, a need or a volunteer activity; never overdraws.
+
+    A restricted fund pays only with its restriction given as the `purpose`, which is kept on
+    the entry, so that every yuan out of it names what it was spent on.
+    """
     _fund_in_scope(fund, actor=actor)
     _check_amount(amount)
     _check_date(booked_on)
@@ -199,6 +268,7 @@ def disbursement_book(
         activity=activity,
     )
     fund = _lock_funds(fund.pk)[fund.pk]
+    _check_restricted_payment(fund, purpose)
     return _book(
         actor=actor,
         fund=fund,
@@ -206,6 +276,7 @@ def disbursement_book(
         direction=Direction.OUT,
         amount=amount,
         booked_on=booked_on,
+        purpose=fund.restriction if fund.is_restricted else purpose.strip(),
         memo=memo,
         **target,
     )
@@ -221,7 +292,8 @@ def transfer_book(
     booked_on: datetime.date,
     memo: str = "",
 ) -> tuple[LedgerEntry, LedgerEntry]:
-    """Moves money between two funds: both legs are written, or neither."""
+    """Moves money between two funds: both legs are written, or neither. Money of a restricted
+    fund moves only into a fund with the same restriction, and both legs carry it."""
     _fund_in_scope(from_fund, actor=actor, field="fund")
     _fund_in_scope(to_fund, actor=actor, field="to_fund")
     if from_fund.pk == to_fund.pk:
@@ -231,6 +303,8 @@ def transfer_book(
     funds = _lock_funds(from_fund.pk, to_fund.pk)
     if not funds[to_fund.pk].is_active:
         raise ValidationError({"to_fund": [_("This fund is closed.")]}, code="fund_inactive")
+    _check_restricted_transfer(funds[from_fund.pk], funds[to_fund.pk])
+    purpose = funds[from_fund.pk].restriction if funds[from_fund.pk].is_restricted else ""
     out_leg = _book(
         actor=actor,
         fund=funds[from_fund.pk],
@@ -238,6 +312,7 @@ def transfer_book(
         direction=Direction.OUT,
         amount=amount,
         booked_on=booked_on,
+        purpose=purpose,
         memo=memo,
     )
     in_leg = _book(
@@ -247,6 +322,7 @@ def transfer_book(
         direction=Direction.IN,
         amount=amount,
         booked_on=booked_on,
+        purpose=purpose,
         memo=memo,
         counterpart=out_leg,
     )
@@ -295,6 +371,7 @@ def entry_reverse(
             booked_on=booked_on,
             memo=reason.strip(),
             reverses=leg,
+            purpose=leg.purpose,
             target_kind=leg.target_kind,
             linkage_project_id=leg.linkage_project_id,
             need_id=leg.need_id,

@@ -9,15 +9,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from charity.models import (
+    CharitySource,
+    HelpKind,
     LinkageProject,
     LinkageProjectStatusChange,
     Need,
     Resource,
+    VulnerableGroup,
 )
 from stations.access import area_assert_in_scope, area_in_scope
 from stations.models import AdminArea
 
 TAG_RE = re.compile(r"^[a-z0-9_]{1,40}$")
+# Matching compares a resource's tags with a need's codes, so a tag is one of those codes.
+KNOWN_TAGS = frozenset(HelpKind.values) | frozenset(VulnerableGroup.values)
+
+# The one link each kind of resource names (the in-kind and "other" offers name their source).
+RESOURCE_LINKS: dict[str, str] = {
+    Resource.Kind.VOLUNTEER_TEAM: "team",
+    Resource.Kind.ORGANISATION: "organisation",
+    Resource.Kind.FUND: "fund",
+    Resource.Kind.IN_KIND: "source",
+    Resource.Kind.OTHER: "source",
+}
+LINK_FIELDS = ["team", "organisation", "fund", "source"]
+# "Companies' in-kind offers": goods come from a company or an organisation with a credit code,
+# not from an individual or a money fund.
+IN_KIND_SOURCE_KINDS = CharitySource.CODE_REQUIRED
 
 NEED_TRANSITIONS: dict[str, set[str]] = {
     Need.Status.OPEN: {Need.Status.MATCHED, Need.Status.CLOSED},
@@ -51,6 +69,19 @@ def tags_to_field(tags: Iterable[str]) -> str:
                 "tags": [
                     _("Tags are lower-case letters, digits and underscores: %(tags)s")
                     % {"tags": ", ".join(bad)}
+                ]
+            }
+        )
+    unknown = [tag for tag in cleaned if tag not in KNOWN_TAGS]
+    if unknown:
+        raise ValidationError(
+            {
+                "tags": [
+                    _(
+                        "Unknown tags: %(tags)s. Tags are the codes of the kinds of help given "
+                        "and of the groups served."
+                    )
+                    % {"tags": ", ".join(unknown)}
                 ]
             }
         )
@@ -135,6 +166,25 @@ def resource_save(*, actor, resource: Resource, tags: Iterable[str] | None = Non
         errors["fund"] = [_("A fund resource names its fund.")]
     if resource.kind == Resource.Kind.IN_KIND and resource.source_id is None:
         errors["source"] = [_("An in-kind offer names the source that offers it.")]
+    elif (
+        resource.kind == Resource.Kind.IN_KIND
+        and "source" not in errors
+        and resource.source.kind not in IN_KIND_SOURCE_KINDS
+    ):
+        errors["source"] = [
+            _("An in-kind offer comes from a company or an organisation, not from “%(kind)s”.")
+            % {"kind": resource.source.get_kind_display()}
+        ]
+    if resource.kind in RESOURCE_LINKS:
+        for field in LINK_FIELDS:
+            if field != RESOURCE_LINKS[resource.kind] and getattr(resource, f"{field}_id"):
+                errors.setdefault(field, []).append(
+                    _("A resource of the kind “%(kind)s” does not name a %(link)s.")
+                    % {
+                        "kind": resource.get_kind_display(),
+                        "link": Resource._meta.get_field(field).verbose_name,
+                    }
+                )
     if errors:
         raise ValidationError(errors)
     resource.full_clean()

@@ -49,11 +49,23 @@ def fund_save(*, actor, fund: CharityFund) -> CharityFund:
         fund.full_clean()
         fund.save()
         return fund
-    stored_area_id = CharityFund.objects.values_list("area_id", flat=True).get(pk=fund.pk)
-    if fund.area_id != stored_area_id and fund.entries.exists():
+    stored_area_id, stored_restricted, stored_restriction = CharityFund.objects.values_list(
+        "area_id", "is_restricted", "restriction"
+    ).get(pk=fund.pk)
+    has_entries = fund.entries.exists()
+    if fund.area_id != stored_area_id and has_entries:
         raise ValidationError(
             {"area": [_("A fund with booked entries stays with its area.")]},
             code="fund_area_fixed",
+        )
+    # Lifting or rewording a restriction would free money that was given or kept for it.
+    if has_entries and (
+        fund.is_restricted != stored_restricted
+        or (fund.is_restricted and fund.restriction.strip() != stored_restriction.strip())
+    ):
+        raise ValidationError(
+            {"restriction": [_("A fund with booked entries keeps its restriction.")]},
+            code="fund_restriction_fixed",
         )
     fund.full_clean(exclude=["balance"])
     # update_fields: a concurrent booking may have moved the balance since this row was read.

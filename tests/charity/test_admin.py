@@ -1,13 +1,22 @@
 """The charity admin: scoped lists and pages, an add-only ledger, the reversal action."""
 
+import io
 from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 import pytest
+from openpyxl import load_workbook
 
-from charity.models import CharityFund, CharitySource, InKindDonation, LedgerEntry, Need
+from charity.models import (
+    CharityFund,
+    CharitySource,
+    InKindDonation,
+    LedgerEntry,
+    Need,
+    Resource,
+)
 from stations.models import User
 from tests.charity.factories import (
     activity_under,
@@ -298,3 +307,145 @@ def test_in_kind_goods_are_added_with_their_items(admin_client_for, tree, actors
     assert list(donation.items.values_list("description", "quantity", "value")) == [
         ("棉被", 20, Decimal("3000.00"))
     ]
+
+
+def test_in_kind_goods_without_items_are_refused_and_nothing_is_saved(
+    admin_client_for, tree, actors
+):
+    shop = make_source(
+        tree.comm_a1_urban, name="巴音孟克社区慈善超市", kind=CharitySource.Kind.CHARITY_SUPERMARKET
+    )
+    company = make_source(tree.county_a, name="伊泰集团", kind=CharitySource.Kind.COMPANY)
+
+    response = admin_client_for(actors.county_admin).post(
+        "/admin/charity/inkinddonation/add/",
+        {
+            "supermarket": shop.pk,
+            "donor": company.pk,
+            "received_on": "2025-01-10",
+            "note": "春节物资",
+            "items-TOTAL_FORMS": "3",
+            "items-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    (items,) = response.context["inline_admin_formsets"]
+    assert items.formset.non_form_errors() == ["List at least one item."]
+    assert InKindDonation.objects.count() == 0
+
+
+def workbook_rows(response) -> list[tuple]:
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    return list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+
+
+def test_the_fund_ledger_export_leaves_out_another_countys_entries(
+    admin_client_for, tree, actors, rows
+):
+    # given both counties' funds selected, the other county's by a forged pk
+    response = admin_client_for(actors.county_admin).post(
+        "/admin/charity/charityfund/",
+        {
+            "action": "export_ledger",
+            "_selected_action": [rows["a"]["charityfund"], rows["b"]["charityfund"]],
+        },
+    )
+
+    exported = workbook_rows(response)
+    assert exported[0][:8] == (
+        "Entry",
+        "Date",
+        "Fund",
+        "Area code",
+        "Kind",
+        "In (yuan)",
+        "Out (yuan)",
+        "Receipt number",
+    )
+    assert [row[:8] for row in exported[1:]] == [
+        (
+            rows["a"]["ledgerentry"],
+            exported[1][1],
+            "社区慈善救助基金",
+            tree.county_a.code,
+            "Donation",
+            100.0,
+            None,
+            "150602-2025-000001",
+        )
+    ]
+    assert exported[1][1].date().isoformat() == "2025-03-01"
+
+
+@pytest.mark.parametrize(
+    ("model", "header", "area"),
+    [
+        ("need", "Community code", "comm_a1_urban"),
+        ("resource", "Area code", "county_a"),
+        ("linkageproject", "Area code", "county_a"),
+    ],
+)
+def test_list_exports_leave_out_another_countys_rows(
+    admin_client_for, tree, actors, rows, model, header, area
+):
+    response = admin_client_for(actors.county_admin).post(
+        f"/admin/charity/{model}/",
+        {
+            "action": "export_xlsx",
+            "select_across": "1",
+            "_selected_action": [rows["a"][model], rows["b"][model]],
+        },
+    )
+
+    exported = workbook_rows(response)
+    assert exported[0][0] == header
+    assert [row[0] for row in exported[1:]] == [getattr(tree, area).code]
+
+
+def test_unknown_resource_tags_show_on_the_form_and_save_nothing(admin_client_for, tree, actors):
+    response = admin_client_for(actors.county_admin).post(
+        "/admin/charity/resource/add/",
+        {
+            "name": "东胜区助老志愿队",
+            "kind": "other",
+            "area": tree.county_a.pk,
+            "tag_text": "care, elderly",
+            "is_available": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "tag_text": [
+            "Unknown tags: elderly. Tags are the codes of the kinds of help given and of the "
+            "groups served."
+        ]
+    }
+    assert Resource.objects.count() == 0
+
+
+def test_a_resource_with_a_link_not_of_its_kind_shows_on_the_form(admin_client_for, tree, actors):
+    fund = make_fund(tree.county_a)
+    company = make_source(tree.county_a, name="伊泰集团", kind=CharitySource.Kind.COMPANY)
+
+    response = admin_client_for(actors.county_admin).post(
+        "/admin/charity/resource/add/",
+        {
+            "name": "伊泰集团冬衣捐赠",
+            "kind": "in_kind",
+            "area": tree.county_a.pk,
+            "source": company.pk,
+            "fund": fund.pk,
+            "tag_text": "material_aid",
+            "is_available": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "fund": ["A resource of the kind “In-kind offer” does not name a fund."]
+    }
+    assert Resource.objects.count() == 0

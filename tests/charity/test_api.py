@@ -153,6 +153,8 @@ def test_the_api_refuses_to_change_or_delete_ledger_entries(api, actors, money):
 
 def test_posting_a_donation_books_it_with_a_receipt(api, tree, actors, money):
     donor, fund = money
+    # A gift restricted to a purpose goes into a fund restricted to it.
+    CharityFund.objects.filter(pk=fund.pk).update(is_restricted=True, restriction="助学")
     response = api(actors.county_admin).post(
         "/api/v1/ledger/",
         {
@@ -302,7 +304,8 @@ def test_viewers_cannot_book(api, actors, money):
 def test_need_suggestions_endpoint(api, tree, actors):
     need = make_need(tree.comm_a1_urban)
     make_resource(tree.county_a, "东胜区居家养老服务中心", tags=["care"])
-    make_resource(tree.comm_a1_urban, "巴音孟克社区志愿服务队", tags=["lone_elderly"])
+    make_resource(tree.comm_a1_urban, "巴音孟克社区志愿服务队", tags=["lone_elderly", "care"])
+    make_resource(tree.comm_a1_urban, "巴音孟克社区老年协会", tags=["lone_elderly"])
     other = make_need(tree.comm_b1)
 
     response = api(actors.county_admin).get(f"/api/v1/needs/{need.pk}/suggestions/")
@@ -313,6 +316,18 @@ def test_need_suggestions_endpoint(api, tree, actors):
         ("东胜区居家养老服务中心", 2),
     ]
     assert hidden.status_code == 404
+
+
+def test_need_suggestions_endpoint_refuses_a_closed_need(api, tree, actors):
+    need = make_need(tree.comm_a1_urban, status="closed")
+    make_resource(tree.comm_a1_urban, "巴音孟克社区志愿服务队", tags=["care"])
+
+    response = api(actors.county_admin).get(f"/api/v1/needs/{need.pk}/suggestions/")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": ["Resources are suggested for open needs only; this need is “Closed”."]
+    }
 
 
 def test_needs_are_created_open_and_their_status_is_not_writable(api, tree, actors):
@@ -633,3 +648,32 @@ def test_supermarket_list_query_count_does_not_grow_with_rows(api, tree, actors,
 
     assert (rows_before, rows_after) == (1, 4)
     assert after == before
+
+
+def test_a_restricted_fund_pays_through_the_api_only_with_its_restriction(api, tree, actors):
+    fund = make_fund(tree.county_a, name="助学基金", is_restricted=True, restriction="助学")
+    donate(actors.county_admin, fund, make_source(tree.county_a), "500")
+    booking = {
+        "kind": "disbursement",
+        "fund": fund.pk,
+        "amount": "100",
+        "booked_on": "2025-05-04",
+        "target_kind": "volunteer_activity",
+        "activity": activity_under(tree.county_a).pk,
+    }
+    client = api(actors.county_admin)
+
+    refused = client.post("/api/v1/ledger/", booking, format="json")
+    refused_balance = CharityFund.objects.get(pk=fund.pk).balance
+    paid = client.post("/api/v1/ledger/", {**booking, "purpose": "助学"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "purpose": [
+            "助学基金 may only pay for “助学”; give that as the purpose of the disbursement."
+        ]
+    }
+    assert refused_balance == Decimal("500.00")
+    assert paid.status_code == 201
+    assert [entry["purpose"] for entry in paid.json()["entries"]] == ["助学"]
+    assert CharityFund.objects.get(pk=fund.pk).balance == Decimal("400.00")

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import translation
 
 import pytest
 
@@ -39,16 +40,18 @@ def test_two_concurrent_disbursements_that_would_overdraw_together_book_only_one
     outcomes: list[str] = []
 
     def disburse():
+        # A thread does not inherit the test's translation.override("en").
         try:
             start.wait(timeout=10)
-            ledger.disbursement_book(
-                actor=clerk,
-                fund=CharityFund.objects.get(pk=fund.pk),
-                amount=Decimal("70.00"),
-                booked_on=DAY,
-                target_kind="volunteer_activity",
-                activity=activity,
-            )
+            with translation.override("en"):
+                ledger.disbursement_book(
+                    actor=clerk,
+                    fund=CharityFund.objects.get(pk=fund.pk),
+                    amount=Decimal("70.00"),
+                    booked_on=DAY,
+                    target_kind="volunteer_activity",
+                    activity=activity,
+                )
             outcomes.append("booked")
         except ValidationError as error:
             outcomes.append(error.message_dict["amount"][0])

@@ -13,7 +13,7 @@ from charity.selectors import (
     fund_balances_from_ledger,
     fund_ledger_balance,
 )
-from charity.services import ledger
+from charity.services import ledger, sources
 from tests.charity.factories import DAY, donate, make_fund, make_source, pay
 
 pytestmark = pytest.mark.django_db
@@ -372,3 +372,175 @@ def test_a_transfer_touching_a_fund_out_of_reach_is_not_reversed_by_a_county(tre
     assert refused.value.message_dict == {"reverses": ["No such area within your reach."]}
     assert LedgerEntry.objects.filter(kind="reversal").count() == 0
     assert (balance(relief), balance(city_fund)) == (Decimal("300.00"), Decimal("200.00"))
+
+
+@pytest.fixture
+def elderly_fund(tree, actors, money):
+    """A fund restricted to help for the elderly, holding 500 yuan."""
+    donor, _relief, _service = money
+    fund = make_fund(
+        tree.county_a, name="东胜区助老专项基金", is_restricted=True, restriction="助老"
+    )
+    donate(actors.county_admin, fund, donor, "500")
+    return fund
+
+
+@pytest.mark.parametrize(("_case", "purpose"), [("no_purpose", ""), ("another_purpose", "助学")])
+def test_a_restricted_fund_refuses_a_payment_not_for_its_restriction(
+    actors, elderly_fund, _case, purpose
+):
+    with pytest.raises(ValidationError) as refused:
+        pay(actors.county_admin, elderly_fund, "120", purpose=purpose)
+
+    assert refused.value.message_dict == {
+        "purpose": [
+            "东胜区助老专项基金 may only pay for “助老”; give that as the purpose of the "
+            "disbursement."
+        ]
+    }
+    assert LedgerEntry.objects.filter(fund=elderly_fund).count() == 1
+    assert balance(elderly_fund) == Decimal("500.00")
+
+
+def test_a_restricted_fund_pays_for_its_restriction_and_keeps_it_on_the_entry(actors, elderly_fund):
+    payment = pay(actors.county_admin, elderly_fund, "120", purpose=" 助老 ")
+    (reversal,) = ledger.entry_reverse(actor=actors.county_admin, entry=payment, reason="错付")
+
+    assert LedgerEntry.objects.get(pk=payment.pk).purpose == "助老"
+    assert LedgerEntry.objects.get(pk=reversal.pk).purpose == "助老"
+    assert balance(elderly_fund) == Decimal("500.00")
+
+
+def test_an_unrestricted_fund_pays_without_a_purpose(actors, money):
+    donor, relief, _service = money
+    donate(actors.county_admin, relief, donor, "100")
+
+    payment = pay(actors.county_admin, relief, "40")
+
+    assert LedgerEntry.objects.get(pk=payment.pk).purpose == ""
+    assert balance(relief) == Decimal("60.00")
+
+
+@pytest.mark.parametrize(
+    ("_case", "to_fund_fields"),
+    [
+        ("into_unrestricted", {}),
+        ("into_another_restriction", {"is_restricted": True, "restriction": "助学"}),
+    ],
+)
+def test_restricted_money_is_not_transferred_round_its_restriction(
+    tree, actors, elderly_fund, _case, to_fund_fields
+):
+    other = make_fund(tree.county_a, name="东胜区其他基金", **to_fund_fields)
+
+    with pytest.raises(ValidationError) as refused:
+        ledger.transfer_book(
+            actor=actors.county_admin,
+            from_fund=elderly_fund,
+            to_fund=other,
+            amount=Decimal("200"),
+            booked_on=DAY,
+        )
+
+    assert refused.value.message_dict == {
+        "to_fund": [
+            "东胜区助老专项基金 is restricted to “助老”; its money goes only into a fund with "
+            "the same restriction."
+        ]
+    }
+    assert LedgerEntry.objects.filter(fund__in=[elderly_fund, other]).count() == 1
+    assert (balance(elderly_fund), balance(other)) == (Decimal("500.00"), Decimal("0.00"))
+
+
+def test_restricted_money_moves_into_a_fund_with_the_same_restriction(tree, actors, elderly_fund):
+    other = make_fund(
+        tree.comm_a1_urban, name="社区助老基金", is_restricted=True, restriction="助老"
+    )
+
+    out_leg, in_leg = ledger.transfer_book(
+        actor=actors.county_admin,
+        from_fund=elderly_fund,
+        to_fund=other,
+        amount=Decimal("200"),
+        booked_on=DAY,
+    )
+
+    assert (balance(elderly_fund), balance(other)) == (Decimal("300.00"), Decimal("200.00"))
+    assert [
+        entry.purpose for entry in LedgerEntry.objects.filter(pk__in=[out_leg.pk, in_leg.pk])
+    ] == ["助老", "助老"]
+
+
+def test_unrestricted_money_may_join_a_restricted_fund(actors, money, elderly_fund):
+    donor, relief, _service = money
+    donate(actors.county_admin, relief, donor, "100")
+
+    ledger.transfer_book(
+        actor=actors.county_admin,
+        from_fund=relief,
+        to_fund=elderly_fund,
+        amount=Decimal("100"),
+        booked_on=DAY,
+    )
+
+    assert (balance(relief), balance(elderly_fund)) == (Decimal("0.00"), Decimal("600.00"))
+
+
+def test_a_restricted_gift_is_refused_by_a_fund_without_that_restriction(actors, money):
+    donor, relief, _service = money
+
+    with pytest.raises(ValidationError) as refused:
+        donate(actors.county_admin, relief, donor, "100", purpose="助学")
+    accepted = donate(actors.county_admin, relief, donor, "100")
+
+    assert refused.value.message_dict == {
+        "purpose": [
+            "A gift restricted to “助学” goes into a fund restricted to the same purpose; "
+            "社区慈善救助基金 is not."
+        ]
+    }
+    # The refused gift took no receipt number.
+    assert accepted.receipt_number == "150602-2025-000001"
+    assert LedgerEntry.objects.count() == 1
+    assert balance(relief) == Decimal("100.00")
+
+
+def test_a_restricted_gift_goes_into_a_fund_with_that_restriction(actors, money, elderly_fund):
+    donor, _relief, _service = money
+
+    gift = donate(actors.county_admin, elderly_fund, donor, "100", purpose="助老")
+
+    assert LedgerEntry.objects.get(pk=gift.pk).purpose == "助老"
+    assert balance(elderly_fund) == Decimal("600.00")
+
+
+@pytest.mark.parametrize(
+    ("_case", "change"),
+    [
+        ("lifted", {"is_restricted": False, "restriction": ""}),
+        ("reworded", {"restriction": "助学"}),
+    ],
+)
+def test_a_fund_with_entries_keeps_its_restriction(actors, elderly_fund, _case, change):
+    fund = CharityFund.objects.get(pk=elderly_fund.pk)
+    for name, value in change.items():
+        setattr(fund, name, value)
+
+    with pytest.raises(ValidationError) as refused:
+        sources.fund_save(actor=actors.county_admin, fund=fund)
+
+    assert refused.value.message_dict == {
+        "restriction": ["A fund with booked entries keeps its restriction."]
+    }
+    stored = CharityFund.objects.get(pk=elderly_fund.pk)
+    assert (stored.is_restricted, stored.restriction) == (True, "助老")
+
+
+def test_a_fund_without_entries_may_change_its_restriction(tree, actors):
+    fund = make_fund(tree.county_a, is_restricted=True, restriction="助老")
+    fund.is_restricted, fund.restriction = False, ""
+
+    sources.fund_save(actor=actors.county_admin, fund=fund)
+
+    stored = CharityFund.objects.get(pk=fund.pk)
+    assert (stored.is_restricted, stored.restriction) == (False, "")

@@ -7,7 +7,13 @@ from django.core.exceptions import ValidationError
 
 import pytest
 
-from charity.models import LinkageProject, LinkageProjectStatusChange, Need, Resource
+from charity.models import (
+    CharitySource,
+    LinkageProject,
+    LinkageProjectStatusChange,
+    Need,
+    Resource,
+)
 from charity.selectors import charity_linked_yuan, charity_linked_yuan_by_area, need_suggestions
 from charity.services import ledger, lists
 from stations.models import AdminArea
@@ -23,6 +29,7 @@ from tests.charity.factories import (
     station_of,
 )
 from tests.factories import make_area
+from tests.volunteers.factories import make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +39,11 @@ def test_suggestions_are_the_matching_resources_nearest_first(
 ):
     # given resources at every level above a community, some not matching or not available
     need = make_need(tree.comm_a1_urban, group="lone_elderly", help_kind="care")
-    make_resource(tree.city, "市级助老志愿总队", tags=["lone_elderly"])
+    make_resource(tree.city, "市级助老志愿总队", tags=["lone_elderly", "care"])
+    make_resource(tree.city, "市级老年大学", tags=["lone_elderly", "education"])  # group only
     make_resource(tree.county_a, "东胜区居家养老服务中心", tags=["care", "disabled"])
     make_resource(tree.town_a1, "交通街道爱心助餐点", tags=["care"])
+    make_resource(tree.town_a1, "交通街道助老服务站", tags=["care", "lone_elderly"])
     make_resource(tree.comm_a1_urban, "巴音孟克社区志愿服务队", tags=["lone_elderly", "care"])
     make_resource(tree.comm_a1_urban, "巴音孟克社区儿童之家", tags=["children_in_difficulty"])
     make_resource(tree.comm_a1_urban, "停用的助老资源", tags=["care"], is_available=False)
@@ -50,13 +59,35 @@ def test_suggestions_are_the_matching_resources_nearest_first(
             for resource in need_suggestions(actor=actors.city_admin, need=need)
         ]
 
-    # then they are the matching resources covering the community, nearest first
+    # then they give the help asked for and cover the community, nearest first, and at the
+    # same distance those also serving the group first
     assert suggested == [
         ("巴音孟克社区志愿服务队", 0),
+        ("交通街道助老服务站", 1),
         ("交通街道爱心助餐点", 1),
         ("东胜区居家养老服务中心", 2),
         ("市级助老志愿总队", 3),
     ]
+
+
+def test_a_resource_serving_only_the_group_is_not_suggested(tree, actors):
+    need = make_need(tree.comm_a1_urban, group="lone_elderly", help_kind="care")
+    make_resource(tree.comm_a1_urban, "社区老年协会", tags=["lone_elderly"])
+    make_resource(tree.comm_a1_urban, "社区法律服务", tags=["lone_elderly", "legal_aid"])
+
+    suggested = list(need_suggestions(actor=actors.county_admin, need=need))
+
+    assert suggested == []
+
+
+@pytest.mark.parametrize("status", ["matched", "in_service", "closed"])
+def test_a_need_no_longer_open_gets_no_suggestions(tree, actors, status):
+    need = make_need(tree.comm_a1_urban, status=status)
+    make_resource(tree.comm_a1_urban, "巴音孟克社区志愿服务队", tags=["care"])
+
+    suggested = list(need_suggestions(actor=actors.county_admin, need=need))
+
+    assert suggested == []
 
 
 def test_suggestions_stay_within_the_actors_reach(tree, actors):
@@ -101,14 +132,14 @@ def test_need_status_moves_only_along_its_transitions(tree, actors):
 def test_resource_tags_are_normalised_and_checked(tree, actors):
     resource = Resource(area=tree.county_a, name="助老", kind=Resource.Kind.OTHER)
     lists.resource_save(
-        actor=actors.county_admin, resource=resource, tags=["Care", "elderly", "care"]
+        actor=actors.county_admin, resource=resource, tags=["Care", "lone_elderly", "care"]
     )
 
     bad = Resource(area=tree.county_a, name="坏标签", kind=Resource.Kind.OTHER)
     with pytest.raises(ValidationError) as refused:
         lists.resource_save(actor=actors.county_admin, resource=bad, tags=["老人"])
 
-    assert Resource.objects.get(pk=resource.pk).tags == "|care|elderly|"
+    assert Resource.objects.get(pk=resource.pk).tags == "|care|lone_elderly|"
     assert refused.value.message_dict == {
         "tags": ["Tags are lower-case letters, digits and underscores: 老人"]
     }
@@ -259,3 +290,112 @@ def test_suggestions_on_a_hand_made_deeper_tree(db):
         ("市青少年宫", 3),
         ("自治区儿童基金", 4),
     ]
+
+
+@pytest.mark.parametrize("kind", ["volunteer_team", "other"])
+def test_resource_tags_outside_the_vocabularies_are_refused(tree, actors, kind):
+    team = make_team(tree.comm_a1_urban) if kind == "volunteer_team" else None
+    resource = Resource(area=tree.county_a, name="助老队", kind=kind, team=team)
+
+    with pytest.raises(ValidationError) as refused:
+        lists.resource_save(
+            actor=actors.county_admin, resource=resource, tags=["care", "elderly", "cooking"]
+        )
+
+    assert refused.value.message_dict == {
+        "tags": [
+            "Unknown tags: cooking, elderly. Tags are the codes of the kinds of help given "
+            "and of the groups served."
+        ]
+    }
+    assert Resource.objects.count() == 0
+
+
+def test_a_team_resource_takes_help_and_group_tags(tree, actors):
+    team = make_team(tree.comm_a1_urban)
+    resource = Resource(area=tree.comm_a1_urban, name="助老队", kind="volunteer_team", team=team)
+
+    lists.resource_save(
+        actor=actors.county_admin, resource=resource, tags=["companionship", "lone_elderly"]
+    )
+
+    assert Resource.objects.get(pk=resource.pk).tag_list == ["companionship", "lone_elderly"]
+
+
+@pytest.mark.parametrize(
+    ("_case", "kind", "message"),
+    [
+        ("individual", CharitySource.Kind.INDIVIDUAL, "Individual"),
+        ("welfare_lottery", CharitySource.Kind.WELFARE_LOTTERY, "Welfare-lottery fund"),
+        ("community_fund", CharitySource.Kind.COMMUNITY_FUND, "Community fund"),
+    ],
+)
+def test_an_in_kind_offer_from_a_source_that_gives_no_goods_is_refused(
+    tree, actors, _case, kind, message
+):
+    giver = make_source(tree.county_a, name="王先生", kind=kind)
+    resource = Resource(area=tree.county_a, name="冬衣", kind="in_kind", source=giver)
+
+    with pytest.raises(ValidationError) as refused:
+        lists.resource_save(actor=actors.county_admin, resource=resource, tags=["material_aid"])
+
+    assert refused.value.message_dict == {
+        "source": [
+            f"An in-kind offer comes from a company or an organisation, not from “{message}”."
+        ]
+    }
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        CharitySource.Kind.COMPANY,
+        CharitySource.Kind.FOUNDATION,
+        CharitySource.Kind.CHARITY_SUPERMARKET,
+    ],
+)
+def test_an_in_kind_offer_from_a_company_or_organisation_is_saved(tree, actors, kind):
+    giver = make_source(tree.county_a, name="伊泰集团", kind=kind)
+    resource = Resource(area=tree.county_a, name="冬衣", kind="in_kind", source=giver)
+
+    lists.resource_save(actor=actors.county_admin, resource=resource, tags=["material_aid"])
+
+    assert Resource.objects.get(pk=resource.pk).source == giver
+
+
+def test_a_resource_names_only_the_link_of_its_kind(tree, actors):
+    fund = make_fund(tree.county_a)
+    company = make_source(tree.county_a, name="伊泰集团", kind=CharitySource.Kind.COMPANY)
+    team = make_team(tree.comm_a1_urban)
+    resource = Resource(
+        area=tree.comm_a1_urban,
+        name="助老队",
+        kind="volunteer_team",
+        team=team,
+        fund=fund,
+        source=company,
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        lists.resource_save(actor=actors.county_admin, resource=resource, tags=["care"])
+
+    assert refused.value.message_dict == {
+        "fund": ["A resource of the kind “Volunteer team” does not name a fund."],
+        "source": ["A resource of the kind “Volunteer team” does not name a source."],
+    }
+    assert Resource.objects.count() == 0
+
+
+def test_a_fund_resource_names_no_team(tree, actors):
+    fund = make_fund(tree.county_a)
+    team = make_team(tree.comm_a1_urban)
+    resource = Resource(area=tree.county_a, name="救助基金", kind="fund", fund=fund, team=team)
+
+    with pytest.raises(ValidationError) as refused:
+        lists.resource_save(actor=actors.county_admin, resource=resource, tags=["financial_aid"])
+
+    assert refused.value.message_dict == {
+        "team": ["A resource of the kind “Charity fund” does not name a volunteer team."]
+    }
+    assert Resource.objects.count() == 0

@@ -8,7 +8,14 @@ from django.db.models import Count, Sum
 import pytest
 
 from orgs import demo
-from orgs.models import BrandProject, CommunityOrg, Contest, Federation, IncubationCentre
+from orgs.models import (
+    ActivityReport,
+    BrandProject,
+    CommunityOrg,
+    Contest,
+    Federation,
+    IncubationCentre,
+)
 from orgs.selectors import community_org_counts, summarise_org_counts
 from stations import demo as stations_demo
 from stations.validators import validate_credit_code
@@ -58,3 +65,20 @@ def test_the_demo_is_idempotent_and_shaped_for_the_targets():
         validate_credit_code(code)
     assert ({code[0] for code in codes}, {code[1] for code in codes}) == ({"5"}, {"1", "2", "3"})
     assert len(codes) == len(set(codes))
+    # Reports are reviewed only by the organisation's community or its township.
+    reviewed = list(
+        ActivityReport.objects.exclude(status=ActivityReport.Status.FILED).values_list(
+            "status",
+            "organisation__community__path",
+            "organisation__community__code",
+            "organisation__community__parent_id",
+            "reviewed_by__admin_area__path",
+            "reviewed_by__admin_area__code",
+        )
+    )
+    statuses = sorted(status for status, *_rest in reviewed)
+    assert statuses == ["acknowledged"] * 8 + ["objected"] * 2
+    assert ActivityReport.objects.filter(status=ActivityReport.Status.FILED).count() == 26
+    for _status, community_path, community, township, reviewer_path, reviewer in reviewed:
+        assert community_path.startswith(reviewer_path)
+        assert reviewer in (community, township)

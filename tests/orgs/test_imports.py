@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from orgs.imports import org_import
 from orgs.models import CommunityOrg
 from stations.tabular import ImportRejected
-from tests.orgs.factories import make_org, org_credit_code
+from tests.orgs.factories import make_federation, make_incubator, make_org, org_credit_code
 
 pytestmark = pytest.mark.django_db
 
@@ -397,3 +397,86 @@ def test_the_api_export_masks_phones_for_a_reviewer(api, tree, actors):
         return [row[rows[0].index("phone")] for row in rows[1:]]
 
     assert (phones(for_reviewer), phones(for_admin)) == (["138****5678"], ["13812345678"])
+
+
+# Moving an organisation: the file has no federation or incubation-centre column ------------------
+
+
+@pytest.fixture
+def linked(tree):
+    """A registered organisation of 巴音孟克社区 (交通街道), in 交通街道's federation and centre."""
+    return make_org(
+        tree.comm_a1_urban,
+        "巴音孟克社区书画协会",
+        registered=True,
+        federation=make_federation(tree.town_a1),
+        incubator=make_incubator(tree.town_a1),
+    )
+
+
+def move_row(org, community_code: str) -> str:
+    return f"{HEADER}\n{org.name},生活服务类,{community_code},依法登记,{org.credit_code},,,"
+
+
+def links(org) -> tuple:
+    return (
+        CommunityOrg.objects.filter(pk=org.pk)
+        .values_list("community__code", "federation__name", "incubator__area__code")
+        .get()
+    )
+
+
+def test_a_move_to_another_township_unlinks_and_says_so(tree, linked):
+    result = org_import(io.BytesIO(move_row(linked, "150602002001").encode()), name="orgs.csv")
+
+    assert (result.updated, result.links_cleared) == (1, 1)
+    assert str(result) == (
+        "1 rows read: 0 organisations created, 1 updated, 0 unchanged. 1 organisations were "
+        "unlinked from a federation or incubation centre that does not cover their community."
+    )
+    assert links(linked) == ("150602002001", None, None)
+
+
+def test_a_county_centre_still_covers_a_move_within_the_county(tree, linked):
+    linked.incubator = make_incubator(tree.county_a)
+    linked.save()
+
+    result = org_import(io.BytesIO(move_row(linked, "150602002001").encode()), name="orgs.csv")
+
+    assert (result.updated, result.links_cleared) == (1, 1)
+    assert links(linked) == ("150602002001", None, "150602000000")
+
+
+def test_a_move_within_the_township_keeps_the_links(tree, linked):
+    result = org_import(io.BytesIO(move_row(linked, "150602001201").encode()), name="orgs.csv")
+
+    assert (result.updated, result.links_cleared) == (1, 0)
+    assert str(result) == "1 rows read: 0 organisations created, 1 updated, 0 unchanged."
+    assert links(linked) == ("150602001201", "交通街道联合会", "150602001000")
+
+
+def test_a_rejected_file_keeps_the_links_of_a_moving_row(tree, linked):
+    before = snapshot()
+    text = move_row(linked, "150602002001") + "\n乙,其他,150602002001,备案,,不是日期,,"
+
+    with pytest.raises(ImportRejected) as rejected:
+        org_import(io.BytesIO(text.encode()), name="orgs.csv")
+
+    assert rejected.value.messages() == [
+        "Row 3, column founded: “不是日期” is not a date like 2023-05-01."
+    ]
+    assert snapshot() == before
+
+
+def test_the_admin_import_page_reports_the_unlinked_organisations(client, tree, actors, linked):
+    client.force_login(actors.county_admin)
+    upload = io.BytesIO(move_row(linked, "150602002001").encode())
+    upload.name = "orgs.csv"
+
+    response = client.post("/admin/orgs/communityorg/import/", {"file": upload}, follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [
+        "1 rows read: 0 organisations created, 1 updated, 0 unchanged. 1 organisations were "
+        "unlinked from a federation or incubation centre that does not cover their community."
+    ]
+    assert links(linked) == ("150602002001", None, None)

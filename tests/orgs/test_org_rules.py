@@ -2,13 +2,17 @@
 the service, the API and the admin (the import has its own tests in test_imports.py)."""
 
 import datetime
+import io
 
 from django.core.exceptions import ValidationError
 
 import pytest
 
 from orgs import services
+from orgs.imports import org_import
 from orgs.models import CommunityOrg, ServedGroup
+from stations.tabular import ImportRejected
+from stations.validators import credit_code_check_character, validate_credit_code
 from tests.orgs.factories import make_federation, make_incubator, make_org, org_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -466,3 +470,70 @@ def test_the_admin_change_page_masks_the_phone_for_a_reviewer(client, tree, acto
     assert response.status_code == 200
     content = response.content.decode()
     assert ("138****5678" in content, "13812345678" in content) == (True, False)
+
+
+# The credit code of a registered organisation is a civil-affairs one (GB 32100) -------------------
+
+
+def _checked(first17: str) -> str:
+    return first17 + credit_code_check_character(first17)
+
+
+ENTERPRISE_CODE = _checked("91150602MA0N12345")  # a company registered by market regulation
+CIVIL_AFFAIRS_MESSAGE = (
+    "A community social organisation is registered by civil affairs: its credit code begins "
+    "with 51 (social group), 52 (private non-enterprise unit) or 53 (foundation)."
+)
+
+
+@pytest.mark.parametrize(
+    ("_case", "code"),
+    [
+        ("enterprise", ENTERPRISE_CODE),
+        ("civil_affairs_other_kind", org_credit_code(43, kind="9")),
+        ("institution", _checked("12150602MB1234567")),
+    ],
+)
+def test_a_credit_code_not_of_civil_affairs_is_refused(tree, actors, _case, code):
+    validate_credit_code(code)  # well-formed and checksum-valid: only the authority is wrong
+
+    with pytest.raises(ValidationError) as raised:
+        services.org_save(actor=actors.county_admin, org=registered(tree, credit_code=code))
+
+    assert raised.value.message_dict == {"credit_code": [CIVIL_AFFAIRS_MESSAGE]}
+    assert raised.value.error_dict["credit_code"][0].code == "credit_code_not_civil_affairs"
+    assert CommunityOrg.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", ["1", "2", "3"])
+def test_the_three_civil_affairs_kinds_are_accepted(tree, actors, kind):
+    code = org_credit_code(44, kind=kind)
+
+    services.org_save(actor=actors.county_admin, org=registered(tree, credit_code=code))
+
+    assert list(CommunityOrg.objects.values_list("credit_code", flat=True)) == [code]
+
+
+def test_the_api_refuses_an_enterprise_credit_code(api, tree, actors):
+    response = api(actors.county_admin).post(
+        "/api/v1/orgs/", api_payload(tree, credit_code=ENTERPRISE_CODE), format="json"
+    )
+
+    assert (response.status_code, response.json()) == (
+        400,
+        {"credit_code": [CIVIL_AFFAIRS_MESSAGE]},
+    )
+    assert CommunityOrg.objects.count() == 0
+
+
+def test_the_import_refuses_an_enterprise_credit_code(tree):
+    text = (
+        "name,type,community_code,standing,credit_code,founded,leader,members\n"
+        f"某公司,其他,150602001001,依法登记,{ENTERPRISE_CODE},2020-05-01,,\n"
+    )
+
+    with pytest.raises(ImportRejected) as rejected:
+        org_import(io.BytesIO(text.encode()), name="orgs.csv")
+
+    assert rejected.value.messages() == [f"Row 2, column credit_code: {CIVIL_AFFAIRS_MESSAGE}"]
+    assert CommunityOrg.objects.count() == 0

@@ -139,7 +139,7 @@ def test_brand_projects_are_unique_per_organisation(api, tree, actors):
 def test_one_evaluation_per_organisation_and_year_with_a_score_to_100(api, tree, actors):
     org = make_org(tree.comm_a1_urban)
     make_evaluation(org, year=2024, score=85)
-    client = api(actors.county_admin)
+    client = api(actors.township_admin)
 
     again = client.post(
         "/api/v1/evaluations/", {"organisation": org.pk, "year": 2024, "score": 90}, format="json"
@@ -158,7 +158,7 @@ def test_one_evaluation_per_organisation_and_year_with_a_score_to_100(api, tree,
         {"year": ["This organisation is already evaluated for this year."]},
     )
     assert (too_high.status_code, list(too_high.json())) == (400, ["score"])
-    assert (recorded.status_code, recorded.json()["evaluated_by"]) == (201, "county_a_admin")
+    assert (recorded.status_code, recorded.json()["evaluated_by"]) == (201, "town_a1_admin")
     assert list(Evaluation.objects.order_by("year").values_list("year", "score")) == [
         (2023, 77),
         (2024, 85),

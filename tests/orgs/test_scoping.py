@@ -2,12 +2,14 @@
 another county's rows are 404, no area means nothing; and a list costs the same number of queries
 whatever its length."""
 
+import io
 import itertools
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 import pytest
+from openpyxl import load_workbook
 
 from orgs.models import (
     ActivityReport,
@@ -426,3 +428,59 @@ def test_admin_pages_of_the_own_county_open(client, tree, actors, endpoint, acto
     assert (change.status_code, add.status_code) == (
         (200, 200) if actor == "township_admin" else (200, 403)
     )
+
+
+# Excel exports -----------------------------------------------------------------------------------
+
+
+def _exported_names(response) -> list[str]:
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    name = rows[0].index("name")
+    return sorted(row[name] for row in rows[1:])
+
+
+@pytest.fixture
+def two_counties(tree):
+    return {
+        "a": [make_org(tree.comm_a1_urban, "甲"), make_org(tree.comm_a2, "乙", registered=True)],
+        "b": [make_org(tree.comm_b1, "丙"), make_org(tree.comm_b1, "丁", registered=True)],
+    }
+
+
+@pytest.mark.parametrize(("_case", "select_across"), [("selected", "0"), ("all", "1")])
+def test_the_admin_export_leaves_out_another_county(
+    client, actors, two_counties, _case, select_across
+):
+    client.force_login(actors.county_admin)
+    every_pk = [org.pk for orgs in two_counties.values() for org in orgs]
+
+    response = client.post(
+        "/admin/orgs/communityorg/",
+        {"action": "export_xlsx", "_selected_action": every_pk, "select_across": select_across},
+    )
+
+    assert response.status_code == 200
+    assert _exported_names(response) == ["乙", "甲"]
+
+
+@pytest.mark.parametrize(
+    ("_case", "query", "expected"),
+    [
+        ("all", "", ["乙", "甲"]),
+        ("within_other_county", "?within=150603000000", []),
+        ("registered", "?standing=registered", ["乙"]),
+    ],
+)
+def test_the_api_export_leaves_out_another_county(
+    api, actors, two_counties, _case, query, expected
+):
+    response = api(actors.county_admin).get(f"/api/v1/orgs/export/{query}")
+
+    assert response.status_code == 200
+    assert _exported_names(response) == expected
+
+
+def test_the_api_export_gives_an_account_without_area_no_rows(api, actors, two_counties):
+    response = api(actors.nobody).get("/api/v1/orgs/export/")
+
+    assert (response.status_code, _exported_names(response)) == (200, [])

@@ -365,10 +365,8 @@ def test_emails_on_return_and_approve(report, actors, django_capture_on_commit_c
 
     assert [m.to for m in mail.outbox] == [["sunshine@example.org"], ["sunshine@example.org"]]
     assert "补充照片" in mail.outbox[0].body
-    assert mail.outbox[0].subject == "退回的报告：月度工作简报 2025-01" or mail.outbox[
-        0
-    ].subject.endswith("2025-01")
-    assert mail.outbox[1].subject.endswith("2025-01")
+    assert mail.outbox[0].subject == "报告已退回：月度工作简报 2025-01"
+    assert mail.outbox[1].subject == "报告已通过：月度工作简报 2025-01"
 
 
 def test_due_soon_reminders_are_sent_once(report, actors):

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 import pytest
 
+from reports.dashboard import bar_chart
 from reports.models import Target, TargetThreshold
-from stations.models import AreaPopulation
+from stations.models import AdminArea, AreaPopulation
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +87,49 @@ def test_the_gap_names_the_communities_and_the_shortfall(client, tree, actors):
         ("150603001001", 0, 10),
     ]
     assert "2 communities need 13 more organisations." in response.content.decode()
+
+
+def test_drill_down_cells_follow_the_parent_columns_with_a_level_specific_target(
+    client, tree, actors
+):
+    AreaPopulation.objects.create(area=tree.comm_a1_urban, year=2025, population=4000)
+    for metric, level, threshold in [
+        ("population", AdminArea.Level.COUNTY, 5000),  # judged at the counties only
+        ("talent_total", None, 1),  # judged everywhere
+    ]:
+        target = Target.objects.create(
+            metric=metric, area=tree.city, level=level, year=2025, source_document="测试"
+        )
+        TargetThreshold.objects.create(
+            target=target, value=Decimal(threshold), valid_from=timezone.now()
+        )
+    call_command("compute_compliance", "--year", "2025", stdout=StringIO())
+    client.force_login(actors.viewer)
+
+    response = client.get("/dashboard/", {"year": 2025})
+    headers = [item["key"] for item in response.context["report"]["targets"]]
+    county_a = response.context["children_rows"][0]
+    page = response.content.decode()
+
+    # The city is judged on talent_total only; its counties on population first.
+    assert headers[0] == "talent_total"
+    assert response.context["report"]["children"][0]["targets"][0]["key"] == "population"
+    assert [cell["key"] for cell in county_a["cells"]] == headers
+    assert (county_a["cells"][0]["value"], county_a["cells"][0]["met"]) == (0, False)
+    population = county_a["cells"][headers.index("population")]
+    assert (population["value"], population["met"]) == (4000, False)
+    row = page[page.index(">东胜区</a></td>") :]
+    assert row.split("\n", 1)[1].startswith('<td class="num unmet">0</td>')
+
+
+@pytest.mark.parametrize(
+    ("_case", "comparison", "expected"),
+    [
+        ("at_least", Target.Comparison.AT_LEAST, [False, True, True, None]),
+        ("at_most", Target.Comparison.AT_MOST, [True, True, False, None]),
+    ],
+)
+def test_bar_chart_marks_met_by_the_comparison(_case, comparison, expected):
+    rows = [("甲", 5.0), ("乙", 10.0), ("丙", 12.5), ("丁", None)]
+    chart = bar_chart(rows, 10.0, comparison)
+    assert [bar["met"] for bar in chart["bars"]] == expected

@@ -1,17 +1,37 @@
 """The roll-up engine and the snapshot life cycle on a hand-made tree."""
 
+import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 import pytest
+from auditlog.models import LogEntry
 
+from projects.models import Contract, Report
 from reports import metric_defs
 from reports.engine import Metric, Tree
 from reports.models import AreaResult, ComplianceRun, ComplianceSnapshot, Target, TargetThreshold
-from reports.services import compliance_run_execute, compliance_run_request
-from stations.models import AdminArea, AreaPopulation
-from tests.factories import make_area
+from reports.selectors import compliance_report
+from reports.services import (
+    compliance_refresh_changed,
+    compliance_run_execute,
+    compliance_run_request,
+)
+from stations.models import (
+    AdminArea,
+    AreaPopulation,
+    ServiceLogEntry,
+    Station,
+    StationAssignment,
+    StationInspection,
+)
+from talent.models import Worker
+from tests.factories import ContractorFactory, make_area, make_station
+from tests.talent.factories import make_worker
+
+SIX_HAVES = ["premises", "equipment", "staff", "functions", "rules", "workflow"]
 
 pytestmark = pytest.mark.django_db
 
@@ -146,8 +166,68 @@ def test_a_completed_run_is_not_recomputed(tree, actors):
     assert ComplianceSnapshot.objects.count() == 1
 
 
-def _grow(tree, times: int):
-    """Adds `times` townships with two communities each under county A."""
+def _populate(townships, contract_number: str) -> None:
+    """Per township: an operating station, two resident workers with a year of ledger entries,
+    an inspection, and a contract with its monthly briefings; so that a query per station,
+    worker or contract would show in the count."""
+    county = townships[0].parent
+    contract = Contract.objects.create(
+        area=county,
+        contractor=ContractorFactory(area=county),
+        number=contract_number,
+        title="社工站运营项目",
+        start_date=datetime.date(2025, 1, 1),
+        end_date=datetime.date(2027, 12, 31),
+        price=Decimal("100000.00"),
+    )
+    entries = []
+    for town in townships:
+        station = make_station(town)
+        contract.stations.add(station)
+        StationInspection.objects.create(
+            station=station,
+            area=town,
+            inspected_on=datetime.date(2025, 6, 1),
+            **{f"{item}_passed": True for item in SIX_HAVES},
+        )
+        for _number in range(2):
+            worker = make_worker(town, major=Worker.Major.SOCIAL_WORK)
+            StationAssignment.objects.create(
+                station=station,
+                area=town,
+                worker=worker,
+                role=StationAssignment.Role.RESIDENT,
+                starts_on=datetime.date(2025, 1, 1),
+            )
+            entries += [
+                ServiceLogEntry(
+                    station=station,
+                    area=town,
+                    worker=worker,
+                    served_on=datetime.date(2025, month, 3),
+                    hours=Decimal(3),
+                    kind=ServiceLogEntry.Kind.INDIVIDUAL_CASE,
+                    community=town.children.first(),
+                    case_reference=f"C-{worker.pk}-{month}",
+                )
+                for month in range(1, 13)
+            ]
+    ServiceLogEntry.objects.bulk_create(entries)
+    Report.objects.bulk_create(
+        Report(
+            contract=contract,
+            kind=Report.Kind.MONTHLY,
+            period=datetime.date(2025, month, 1),
+            due_date=datetime.date(2025, month + 1, 5),
+            first_submitted_on=datetime.date(2025, month + 1, 1),
+        )
+        for month in range(1, 12)
+    )
+
+
+def _grow(tree, times: int) -> list[AdminArea]:
+    """Adds `times` townships with two communities each under county A; returns the townships."""
+    towns = []
     for number in range(3, 3 + times):
         town = make_area(
             f"150602{number:03d}000", f"镇{number}", AdminArea.Level.TOWNSHIP, tree.county_a
@@ -160,15 +240,159 @@ def _grow(tree, times: int):
                 town,
                 urban_rural="urban",
             )
+        towns.append(town)
+    return towns
 
 
 def test_query_count_of_a_run_does_not_depend_on_the_number_of_areas(tree, actors):
+    _populate([tree.town_a1, tree.town_a2], "DS-SMALL")
+    _populate([tree.town_b1], "KBS-SMALL")
     small = compliance_run_execute(
         run_id=compliance_run_request(actor=actors.city_admin, area=tree.city, year=2025).pk
     )
-    _grow(tree, 30)  # 10 areas become 100
+    _populate(_grow(tree, 30), "DS-LARGE")  # 10 areas become 100, 3 stations 33
     large = compliance_run_execute(
         run_id=compliance_run_request(actor=actors.city_admin, area=tree.city, year=2025).pk
     )
+
     assert AdminArea.objects.count() == 100
+    assert Station.objects.count() == 33
+    assert StationAssignment.objects.count() == 66
+    assert ServiceLogEntry.objects.count() == 66 * 12
+    assert large.status == ComplianceRun.Status.COMPLETE
+    city = ComplianceSnapshot.objects.get(is_current=True).area_results.get(area=tree.city)
+    assert city.values["station_six_haves_share"] == [33, 33, 100]
+    assert city.values["monthly_report_timeliness"] == [33, 33, 100]
     assert large.query_count == small.query_count
+
+
+def _run_started_before_its_snapshot(tree, actors, *, minutes: int) -> ComplianceRun:
+    """A completed run whose start lies `minutes` before its snapshot was stored."""
+    run = compliance_run_execute(
+        run_id=compliance_run_request(actor=actors.city_admin, area=tree.city, year=2025).pk
+    )
+    computed_at = ComplianceSnapshot.objects.get(run=run).computed_at
+    ComplianceRun.objects.filter(pk=run.pk).update(
+        started_at=computed_at - datetime.timedelta(minutes=minutes)
+    )
+    return run
+
+
+def _change_in(area, *, at) -> None:
+    area.name = f"{area.name}（改）"
+    area.save()
+    LogEntry.objects.filter(object_pk=str(area.pk)).update(timestamp=at)
+
+
+def test_a_change_made_while_a_run_computed_is_refreshed(tree, actors):
+    run = _run_started_before_its_snapshot(tree, actors, minutes=10)
+    LogEntry.objects.all().delete()
+    computed_at = ComplianceSnapshot.objects.get(run=run).computed_at
+    _change_in(tree.comm_a2, at=computed_at - datetime.timedelta(minutes=5))
+
+    queued = compliance_refresh_changed(year=2025)
+
+    assert [(r.area.code, r.year, r.status) for r in queued] == [(tree.city.code, 2025, "queued")]
+    assert ComplianceRun.objects.count() == 2
+
+
+def test_a_change_from_before_the_run_started_queues_nothing(tree, actors):
+    run = _run_started_before_its_snapshot(tree, actors, minutes=10)
+    LogEntry.objects.all().delete()
+    computed_at = ComplianceSnapshot.objects.get(run=run).computed_at
+    _change_in(tree.comm_a2, at=computed_at - datetime.timedelta(minutes=15))
+
+    assert compliance_refresh_changed(year=2025) == []
+    assert ComplianceRun.objects.count() == 1
+
+
+def test_a_computed_snapshot_keeps_its_copy_of_a_changed_or_deleted_target(tree, actors):
+    AreaPopulation.objects.create(area=tree.comm_b1, year=2025, population=12000)
+    target = _target(tree.city, source_clause="第三条", level=AdminArea.Level.COUNTY)
+    compliance_run_execute(
+        run_id=compliance_run_request(actor=actors.city_admin, area=tree.city, year=2025).pk
+    )
+    expected = [
+        {
+            "target": target.pk,
+            "metric": "population",
+            "threshold": 10000,
+            "comparison": "gte",
+            "source": "鄂尔多斯市五社联动实施方案 第三条",
+            "met": True,
+        }
+    ]
+
+    Target.objects.filter(pk=target.pk).update(
+        comparison=Target.Comparison.AT_MOST, source_document="新文件", source_clause=""
+    )
+    changed = compliance_report(area=tree.city, year=2025)["children"][1]["targets"][0]
+    target.delete()
+    deleted = compliance_report(area=tree.city, year=2025)["children"][1]["targets"][0]
+
+    stored = AreaResult.objects.get(snapshot__is_current=True, area=tree.county_b)
+    assert stored.results == expected
+    expected_item = {
+        "key": "population",
+        "name": "Resident population",
+        "value": 12000,
+        "threshold": 10000,
+        "comparison": "gte",
+        "unit": "persons",
+        "met": True,
+        "numerator": 12000,
+        "denominator": None,
+        "source": "鄂尔多斯市五社联动实施方案 第三条",
+    }
+    assert changed == expected_item
+    assert deleted == expected_item
+
+
+@pytest.mark.parametrize(
+    ("_case", "metric", "created"),
+    [("registered", "talent_total", 1), ("typo", "talent_totl", 0)],
+)
+def test_the_admin_offers_only_registered_metrics(client, tree, actors, _case, metric, created):
+    client.force_login(actors.superuser)
+    response = client.post(
+        "/admin/reports/target/add/",
+        {
+            "metric": metric,
+            "comparison": "gte",
+            "area": tree.city.pk,
+            "level": "",
+            "year": 2025,
+            "source_document": "方案",
+            "source_clause": "",
+            "preset": "",
+            "is_active": "on",
+            "thresholds-TOTAL_FORMS": 0,
+            "thresholds-INITIAL_FORMS": 0,
+            "thresholds-MIN_NUM_FORMS": 0,
+            "thresholds-MAX_NUM_FORMS": 1000,
+        },
+    )
+    assert Target.objects.count() == created
+    if created:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["metric"] == [
+            "Select a valid choice. talent_totl is not one of the available choices."
+        ]
+
+
+def test_a_target_with_an_unknown_metric_is_refused(tree):
+    target = Target(metric="talent_totl", area=tree.city, year=2025, source_document="方案")
+
+    with pytest.raises(ValidationError) as refused:
+        target.full_clean()
+
+    error = refused.value.error_dict["metric"][0]
+    assert error.code == "unknown_metric"
+    assert error.messages == [
+        "“talent_totl” is not a known metric; use one of: "
+        + ", ".join(metric_defs.metric_by_key())
+        + "."
+    ]
+    assert Target.objects.count() == 0

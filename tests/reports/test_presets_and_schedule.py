@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django_celery_beat.models import PeriodicTask
 
+from reports.metric_defs import metric_by_key
 from reports.models import ComplianceRun, Target
 from reports.presets import PRESETS, PresetAreaMissing, load_preset
 from reports.services import compliance_nightly
@@ -85,3 +86,9 @@ def test_a_recorded_change_queues_a_fresh_run_of_its_root(
 def test_the_refresh_schedule_runs_every_minute():
     task = PeriodicTask.objects.get(name="compliance-refresh-changed")
     assert (task.interval.every, task.interval.period) == (1, "minutes")
+
+
+def test_every_preset_target_names_a_registered_metric():
+    known = set(metric_by_key())
+    named = {target.metric for preset in PRESETS.values() for target in preset.targets}
+    assert named - known == set()

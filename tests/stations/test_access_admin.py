@@ -176,6 +176,45 @@ def test_county_admin_sees_only_its_users_and_cannot_make_superusers(
     assert "user_permissions" not in form.fields
 
 
+def test_adding_an_account_without_an_area_is_a_form_error(admin_client_for, actors):
+    client = admin_client_for(actors.county_admin)
+    count = User.objects.count()
+
+    response = client.post(
+        "/admin/stations/user/add/",
+        {"username": "no_area", "password1": "Xq7!pLm2#vRt9", "password2": "Xq7!pLm2#vRt9"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "admin_area": ["No such area within your reach."]
+    }
+    assert User.objects.count() == count
+
+
+def test_another_countys_contractor_cannot_be_given_to_an_account(admin_client_for, tree, actors):
+    from tests.factories import ContractorFactory
+
+    other = ContractorFactory(area=tree.county_b)
+    client = admin_client_for(actors.county_admin)
+    target = actors.reviewer
+
+    response = client.post(
+        f"/admin/stations/user/{target.pk}/change/",
+        {
+            "username": target.username,
+            "admin_area": tree.county_a.pk,
+            "contractor": other.pk,
+            "is_active": "on",
+            "is_staff": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["contractor"]
+    assert User.objects.get(pk=target.pk).contractor_id is None
+
+
 def test_user_with_no_area_sees_no_areas(admin_client_for, actors):
     response = admin_client_for(actors.nobody).get("/admin/stations/adminarea/")
     assert list(response.context["cl"].result_list) == []

@@ -202,3 +202,28 @@ def test_the_shipped_ordos_file_imports(tmp_path):
         AdminArea.objects.filter(level=AdminArea.Level.COMMUNITY, urban_rural="rural").count()
         == 584
     )
+
+
+def test_an_irregular_code_published_by_the_nbs_is_kept_as_published(tmp_path):
+    # 三岔口镇 is a township whose published code does not end in 000; its village follows it.
+    irregular = (
+        GOOD
+        + "150602103001,150602000000,三岔口镇,town,,f,f,,\n"
+        + "150602103498,150602103001,振兴路虚拟社区,village,121,f,t,,\n"
+    )
+
+    result = area_import(write(tmp_path, irregular))
+
+    assert result.created == 8
+    village = AdminArea.objects.get(code="150602103498")
+    assert village.path == "/150600000000/150602000000/150602103001/150602103498/"
+
+
+def test_an_irregular_code_without_its_parents_digits_is_still_refused(tmp_path):
+    bad = GOOD + "150603103001,150602000000,错区镇,town,,f,f,,\n"
+
+    with pytest.raises(ImportRejected) as rejected:
+        area_import(write(tmp_path, bad))
+
+    assert [(error.row, error.column) for error in rejected.value.errors] == [(8, "code")]
+    assert AdminArea.objects.count() == 0

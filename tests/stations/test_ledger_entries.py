@@ -180,3 +180,54 @@ def test_an_entry_of_another_countys_station_is_refused(tree, actors):
     errors = refused(actors.county_admin, entry(station, worker))
     assert errors == {"station": ["No such area within your reach."]}
     assert ServiceLogEntry.objects.count() == 0
+
+
+RESIDENT_ONLY = (
+    "Service work and supervision received are recorded by the station's head or resident "
+    "social workers."
+)
+
+
+@pytest.mark.parametrize(
+    ("_case", "fields"),
+    [
+        ("individual case", {"kind": Kind.INDIVIDUAL_CASE, "case_reference": "C-1"}),
+        ("group work", {"kind": Kind.GROUP_WORK}),
+        ("community activity", {}),
+        ("needs survey", {"kind": Kind.NEEDS_SURVEY}),
+        ("supervision received", {"kind": Kind.SUPERVISION_RECEIVED, "community": None}),
+    ],
+)
+def test_a_supervisor_does_not_record_resident_work(actors, staff, _case, fields):
+    station, _resident, supervisor = staff
+
+    errors = refused(actors.county_admin, entry(station, supervisor, **fields))
+
+    assert errors == {"kind": [RESIDENT_ONLY]}
+    assert ServiceLogEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("_case", "role", "kind"),
+    [
+        ("supervisor's training", "supervisor", Kind.TRAINING),
+        ("resident receives supervision", "resident", Kind.SUPERVISION_RECEIVED),
+        ("head's case", "head", Kind.INDIVIDUAL_CASE),
+    ],
+)
+def test_staff_record_the_work_of_their_role(tree, actors, staff, _case, role, kind):
+    station, _resident, _supervisor = staff
+    worker = make_worker(tree.town_a1, name="李四")
+    StationAssignment.objects.create(
+        station=station, area=station.area, worker=worker, role=role, starts_on=D(2024, 1, 1)
+    )
+    community = station.area.children.order_by("code").first()
+    fields = {
+        "kind": kind,
+        "community": community if kind == Kind.INDIVIDUAL_CASE else None,
+        "case_reference": "C-1" if kind == Kind.INDIVIDUAL_CASE else "",
+    }
+
+    log_entry_save(actor=actors.county_admin, entry=entry(station, worker, **fields))
+
+    assert ServiceLogEntry.objects.values_list("worker__name", "kind").get() == ("李四", kind)

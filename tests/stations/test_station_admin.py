@@ -11,7 +11,15 @@ from django.utils import timezone
 
 import pytest
 
-from stations.models import ServiceLogEntry, Station, StationAssignment, StationInspection, User
+from stations.models import (
+    ServiceLogEntry,
+    StaffingRule,
+    Station,
+    StationAssignment,
+    StationInspection,
+    User,
+)
+from stations.station_admin import LedgerYearFilter
 from tests.factories import make_area, make_station
 from tests.talent.factories import make_certificate, make_worker
 
@@ -292,3 +300,147 @@ def test_changing_the_status_in_the_admin_needs_its_date(admin_client_for, tree,
     assert list(station.status_changes.values_list("to_status", "changed_on")) == [
         ("suspended", TODAY)
     ]
+
+
+# --- the ledger year ----------------------------------------------------------------------------
+
+
+def ledger_of_2025(area, *, cases):
+    """A station whose one resident logged `cases` individual cases in 2025 only."""
+    station = make_station(area, opened_on=datetime.date(2024, 1, 1))
+    worker = make_worker(area, name=f"社工{area.code[-4:]}")
+    StationAssignment.objects.create(
+        station=station,
+        area=area,
+        worker=worker,
+        role="resident",
+        starts_on=datetime.date(2024, 1, 1),
+    )
+    for number in range(cases):
+        ServiceLogEntry.objects.create(
+            station=station,
+            area=area,
+            worker=worker,
+            served_on=datetime.date(2025, 3, 1 + number),
+            kind="case",
+            case_reference=f"C-{number}",
+            community=area.children.order_by("code").first(),
+            hours=Decimal(8),
+        )
+    return station
+
+
+@pytest.fixture
+def ledgers(tree):
+    # A rule the 2025 ledger of town_a1 meets: one case, any community hours, no supervision.
+    StaffingRule.objects.create(
+        area=tree.county_a,
+        min_community_hours_per_week=Decimal("0.1"),
+        min_service_cases=1,
+        min_supervision_hours=Decimal(0),
+    )
+    ledger_of_2025(tree.town_a1, cases=2)
+    ledger_of_2025(tree.town_a2, cases=0)
+
+
+@pytest.mark.parametrize(
+    ("_case", "query", "year", "expected"),
+    [
+        ("latest year by default", "ledger=passes", 2025, {"150602001000"}),
+        ("latest year fails", "ledger=fails", 2025, {"150602002000"}),
+        ("year chosen", "year=2025&ledger=passes", 2025, {"150602001000"}),
+        ("a year without entries", "year=2024&ledger=passes", 2024, set()),
+        (
+            "a year without entries fails",
+            "year=2024&ledger=fails",
+            2024,
+            {
+                "150602001000",
+                "150602002000",
+            },
+        ),
+        ("the year alone keeps every row", "year=2024", 2024, {"150602001000", "150602002000"}),
+    ],
+)
+def test_the_ledger_is_judged_by_the_chosen_year(
+    admin_client_for, tree, actors, ledgers, _case, query, year, expected
+):
+    response = admin_client_for(actors.county_admin).get(f"/admin/stations/station/?{query}")
+
+    result_list = response.context["cl"].result_list
+    assert {row.area.code for row in result_list} == expected
+    assert [row.ledger_figures.year for row in result_list] == [year] * len(expected)
+
+
+def test_the_year_filter_offers_the_years_with_entries_latest_chosen(
+    admin_client_for, tree, actors, ledgers
+):
+    ServiceLogEntry.objects.filter(case_reference="C-1").update(served_on=datetime.date(2023, 5, 5))
+
+    response = admin_client_for(actors.county_admin).get("/admin/stations/station/")
+
+    year_filter = next(
+        spec for spec in response.context["cl"].filter_specs if isinstance(spec, LedgerYearFilter)
+    )
+    choices = list(year_filter.choices(response.context["cl"]))
+    assert [(choice["display"], choice["selected"]) for choice in choices] == [
+        ("2025", True),
+        ("2023", False),
+    ]
+
+
+def test_a_year_that_is_not_one_is_an_incorrect_lookup(admin_client_for, tree, actors, ledgers):
+    response = admin_client_for(actors.county_admin).get("/admin/stations/station/?year=abc")
+
+    assert (response.status_code, response.url) == (302, "/admin/stations/station/?e=1")
+
+
+def test_the_change_page_shows_the_stations_latest_ledger_year(
+    admin_client_for, tree, actors, ledgers
+):
+    station = Station.objects.get(area=tree.town_a1)
+
+    response = admin_client_for(actors.county_admin).get(
+        f"/admin/stations/station/{station.pk}/change/"
+    )
+
+    assert "2025 meets: 0.31 h/resident-week (≥ 0.1); 2 cases (≥ 1)" in response.content.decode()
+
+
+# --- the staffing detail and the status date -----------------------------------------------------
+
+
+def test_the_change_page_names_the_failing_staffing_conditions_and_people(
+    admin_client_for, tree, actors
+):
+    station = staffed_station(tree.town_a1, staff=2, qualified=1)
+
+    response = admin_client_for(actors.county_admin).get(
+        f"/admin/stations/station/{station.pk}/change/"
+    )
+
+    assert (
+        "2 resident staff; the rule asks for at least 3. 1 of 2 resident staff qualified; the "
+        "rule asks for at least 2/3. Not qualified: 社工1."
+    ) in response.content.decode()
+
+
+def test_moving_the_status_date_alone_in_the_admin_is_a_form_error(admin_client_for, tree, actors):
+    station = make_station(
+        tree.town_a1, status_since=datetime.date(2024, 1, 1), opened_on=datetime.date(2024, 1, 1)
+    )
+    form = _station_form(tree.town_a1, status="operating", status_since="2024-03-01")
+    form.update({"opened_on": "2024-01-01"})
+
+    response = admin_client_for(actors.county_admin).post(
+        f"/admin/stations/station/{station.pk}/change/", form
+    )
+
+    assert response.context["adminform"].form.errors == {
+        "status_since": [
+            "The status date changes only with the status; the current status dates from "
+            "2024-01-01."
+        ]
+    }
+    assert Station.objects.get(pk=station.pk).status_since == datetime.date(2024, 1, 1)
+    assert station.status_changes.count() == 0

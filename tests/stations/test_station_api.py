@@ -376,3 +376,38 @@ def test_the_latest_inspection_selector_is_one_query(network, django_assert_num_
 
     # By area code: centre A, station A1, room A1, station A2, centre B, station B1.
     assert [result.meets_standard for result in results] == [True, False, False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("_case", "query", "expected"),
+    [
+        ("area", {"area": "150602001000"}, {"150602001000"}),
+        ("within a township", {"within": "150602001000"}, {"150602001000", "150602001001"}),
+        ("within a county", {"within": "150603000000"}, {"150603000000", "150603001000"}),
+        ("kind", {"kind": "county_centre"}, {"150602000000", "150603000000"}),
+        ("status", {"status": "building"}, {"150602002000"}),
+        (
+            "kind and within",
+            {"kind": "township_station", "within": "150602000000"},
+            {
+                "150602001000",
+                "150602002000",
+            },
+        ),
+    ],
+)
+def test_inspection_list_filters(api, actors, network, _case, query, expected):
+    for station in network.values():
+        inspect(station, TODAY)
+
+    response = api(actors.city_admin).get("/api/v1/station-inspections/", query)
+
+    assert response.status_code == 200
+    assert names(response) == expected
+    assert response.json()["count"] == len(expected)
+
+
+def test_an_unknown_inspection_filter_value_is_a_400(api, actors, network):
+    response = api(actors.city_admin).get("/api/v1/station-inspections/", {"kind": "palace"})
+
+    assert (response.status_code, list(response.json())) == (400, ["kind"])

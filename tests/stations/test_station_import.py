@@ -350,3 +350,64 @@ def test_the_ledger_import_queries_do_not_grow_with_rows(tree, actors, stations,
 
     assert ServiceLogEntry.objects.count() == 70
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_status_date_moved_by_import_without_a_status_change_is_a_row_error(tree, actors):
+    station = make_station(tree.town_a1, status_since=D(2024, 1, 1), opened_on=D(2024, 1, 1))
+    text = f"id,area,status,status_since\n{station.pk},150602001000,operating,2024-06-01\n"
+
+    assert rejected(station_import, text, actors.county_admin) == [
+        "Row 2, column status_since: The status date changes only with the status; the current "
+        "status dates from 2024-01-01."
+    ]
+    assert Station.objects.get(pk=station.pk).status_since == D(2024, 1, 1)
+    assert station.status_changes.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("_case", "stored", "text", "error"),
+    [
+        (
+            "two in the file",
+            False,
+            "area\n150602000000\n150602001000\n150602000000\n",
+            "Row 4, column area: A second open county social-work service centre (total station) "
+            "for 东胜区 (first on row 2).",
+        ),
+        (
+            "one already recorded",
+            True,
+            "area\n150602000000\n",
+            "Row 2, column area: 东胜区 already has a county social-work service centre (total "
+            "station): 东胜区社会工作服务中心 (station {pk}).",
+        ),
+    ],
+)
+def test_a_second_county_centre_is_refused_by_import(tree, actors, _case, stored, text, error):
+    existing = make_station(tree.county_a) if stored else None
+
+    errors = rejected(station_import, text, actors.county_admin)
+
+    assert errors == [error.format(pk=existing.pk if existing else None)]
+    assert Station.objects.count() == (1 if stored else 0)
+
+
+def test_a_supervisors_case_is_a_row_error_in_the_ledger_import(tree, actors, stations, staff):
+    supervisor = make_worker(tree.county_a, name="督导赵")
+    StationAssignment.objects.create(
+        station=stations[0],
+        area=tree.town_a1,
+        worker=supervisor,
+        role="supervisor",
+        starts_on=D(2025, 1, 1),
+    )
+    text = LEDGER_HEADER + (
+        f"150602001000,{staff.id_number},2025-03-01,case,2,150602001001,c-7,,\n"
+        f"150602001000,{supervisor.id_number},2025-03-01,case,2,150602001001,c-8,,\n"
+    )
+
+    assert rejected(ledger_import, text, actors.county_admin) == [
+        "Row 3, column kind: Service work and supervision received are recorded by the "
+        "station's head or resident social workers."
+    ]
+    assert ServiceLogEntry.objects.count() == 0

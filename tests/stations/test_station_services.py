@@ -287,3 +287,31 @@ def test_a_contractor_kept_by_the_city_may_run_a_county_station(tree, actors):
         ),
     )
     assert Station.objects.get().contractor == contractor
+
+
+def test_the_status_date_does_not_move_without_a_status_change(tree, actors):
+    station = make_station(tree.town_a1, status_since=TODAY - 30 * DAY, opened_on=TODAY - 40 * DAY)
+    station.status_since = TODAY - 20 * DAY
+
+    with pytest.raises(ValidationError) as raised:
+        station_save(actor=actors.county_admin, station=station)
+
+    assert [error.code for error in raised.value.error_dict["status_since"]] == [
+        "station_status_date_without_change"
+    ]
+    assert list(raised.value.error_dict) == ["status_since"]
+    assert Station.objects.get(pk=station.pk).status_since == TODAY - 30 * DAY
+    assert StationStatusChange.objects.filter(station=station).count() == 0
+
+
+def test_a_station_saved_without_a_status_date_keeps_its_date(tree, actors):
+    station = make_station(tree.town_a1, status_since=TODAY - 30 * DAY, opened_on=TODAY - 40 * DAY)
+    station.status_since = None
+    station.phone = "0477-1234567"
+
+    station_save(actor=actors.county_admin, station=station)
+
+    assert Station.objects.values_list("phone", "status_since").get(pk=station.pk) == (
+        "0477-1234567",
+        TODAY - 30 * DAY,
+    )

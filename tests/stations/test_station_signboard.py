@@ -1,9 +1,18 @@
 """Signboard names in the standard format: county + township short name + the kind's suffix."""
 
+import io
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 import pytest
 
-from stations.models import Station
+from stations.imports import area_import
+from stations.models import AdminArea, Station
+from stations.services import area_save
 from stations.signboards import short_name, signboard_name
+from stations.station_services import station_signboards_refresh
+from tests.factories import make_area, make_station
 
 Kind = Station.Kind
 
@@ -98,3 +107,101 @@ def test_short_name_drops_the_government_suffix(_case, name, expected):
 )
 def test_signboard_name_in_the_standard_format(_case, kind, names, expected):
     assert signboard_name(kind, **names) == expected
+
+
+def _signboards() -> dict[str, tuple[str, str]]:
+    return {
+        area_code: (name, signboard)
+        for area_code, name, signboard in Station.objects.values_list(
+            "area__code", "name", "signboard_name"
+        )
+    }
+
+
+@pytest.mark.django_db
+def test_renaming_a_county_regenerates_the_signboards_below_it(tree, actors):
+    make_station(tree.county_a)
+    make_station(tree.town_a1, name="交通街道社工站")
+    make_station(tree.comm_a1_urban)
+    make_station(tree.town_b1)
+    county = AdminArea.objects.get(pk=tree.county_a.pk)
+    county.name = "东胜新区"
+
+    area_save(actor=actors.city_admin, area=county)
+
+    assert _signboards() == {
+        "150602000000": ("东胜新区社会工作服务中心", "东胜新区社会工作服务中心"),
+        # A name given by hand stays; the default name follows the signboard.
+        "150602001000": ("交通街道社工站", "东胜新区交通街道社会工作服务站"),
+        "150602001001": (
+            "东胜新区交通街道巴音孟克社区社会工作服务室",
+            "东胜新区交通街道巴音孟克社区社会工作服务室",
+        ),
+        "150603001000": ("康巴什区哈巴格希街道社会工作服务站",) * 2,
+    }
+
+
+@pytest.mark.django_db
+def test_renaming_a_township_regenerates_its_rooms_signboards(tree, actors):
+    make_station(tree.town_a2)
+    make_station(tree.comm_a2)
+    make_station(tree.comm_a1_urban)
+    town = AdminArea.objects.get(pk=tree.town_a2.pk)
+    town.name = "公园路街道办事处"
+
+    area_save(actor=actors.county_admin, area=town)
+
+    assert _signboards() == {
+        "150602002000": ("东胜区公园路街道社会工作服务站",) * 2,
+        "150602002001": ("东胜区公园路街道宝日陶亥社区社会工作服务室",) * 2,
+        "150602001001": ("东胜区交通街道巴音孟克社区社会工作服务室",) * 2,
+    }
+
+
+@pytest.mark.django_db
+def test_saving_an_area_without_a_rename_keeps_the_signboards(tree, actors):
+    station = make_station(tree.town_a1)
+    Station.objects.filter(pk=station.pk).update(signboard_name="旧牌子", name="旧牌子")
+    town = AdminArea.objects.get(pk=tree.town_a1.pk)
+    town.longitude = None
+
+    area_save(actor=actors.county_admin, area=town)
+
+    assert _signboards() == {"150602001000": ("旧牌子", "旧牌子")}
+
+
+@pytest.mark.django_db
+def test_an_area_import_that_renames_regenerates_the_signboards(tree):
+    make_station(tree.town_a1)
+    make_station(tree.town_a2)
+    text = (
+        "code,parent,name,level\n"
+        "150602001000,150602000000,新交通街道办事处,town\n"
+        "150602002000,150602000000,公园街道,town\n"
+    )
+
+    area_import(io.BytesIO(text.encode()), name="areas.csv")
+
+    assert _signboards() == {
+        "150602001000": ("东胜区新交通街道社会工作服务站",) * 2,
+        "150602002000": ("东胜区公园街道社会工作服务站",) * 2,
+    }
+
+
+@pytest.mark.django_db
+def test_the_signboard_refresh_queries_do_not_grow_with_stations(tree):
+    def refresh_queries() -> tuple[int, int]:
+        AdminArea.objects.filter(pk=tree.county_a.pk).update(
+            name=f"东胜{AdminArea.objects.count()}区"
+        )
+        with CaptureQueriesContext(connection) as queries:
+            changed = station_signboards_refresh(area_codes=[tree.county_a.code])
+        return changed, len(queries.captured_queries)
+
+    make_station(tree.town_a1)
+    first = refresh_queries()
+    for number in range(3, 7):
+        make_station(make_area(f"15060200{number}000", f"街道{number}", 3, tree.county_a))
+    second = refresh_queries()
+
+    assert (first, second) == ((1, 3), (5, 3))

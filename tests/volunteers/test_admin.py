@@ -23,6 +23,7 @@ from volunteers.models import (
     PointsRule,
     ServicePoint,
     ServiceRecord,
+    TeamMembership,
     Volunteer,
 )
 
@@ -184,6 +185,53 @@ def test_import_page_lists_row_errors_and_writes_nothing(login, tree, actors):
     assert Volunteer.objects.count() == 0
 
 
+def records_upload(rows: list[str]) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "records.csv", ("id_number,activity,hours,verified\n" + "\n".join(rows) + "\n").encode()
+    )
+
+
+def test_import_page_imports_service_records(login, tree, actors):
+    volunteer = make_volunteer(tree.comm_a2)
+    activity = make_activity(tree.comm_a2)
+
+    response = login(actors.county_admin).post(
+        "/admin/volunteers/servicerecord/import/",
+        {"file": records_upload([f"{volunteer.id_number},{activity.pk},2.5,t"])},
+    )
+
+    assert response.status_code == 302
+    assert list(
+        ServiceRecord.objects.values_list("volunteer", "activity", "is_verified", "recorded_by")
+    ) == [(volunteer.pk, activity.pk, True, actors.county_admin.pk)]
+    assert list(PointsEntry.objects.values_list("volunteer", "amount")) == [(volunteer.pk, 25)]
+
+
+def test_import_page_lists_record_row_errors_and_writes_nothing(login, tree, actors):
+    volunteer = make_volunteer(tree.comm_a2)
+    activity = make_activity(tree.comm_a2)
+    other = make_activity(tree.comm_b1, title="康城活动")
+
+    response = login(actors.county_admin).post(
+        "/admin/volunteers/servicerecord/import/",
+        {
+            "file": records_upload(
+                [
+                    f"{volunteer.id_number},{activity.pk},2.5,t",
+                    f"{volunteer.id_number},{other.pk},2,f",
+                ]
+            )
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["errors"] == [
+        f"Row 3, column activity: No activity {other.pk} within your reach."
+    ]
+    assert ServiceRecord.objects.count() == 0
+    assert PointsEntry.objects.count() == 0
+
+
 def test_adding_an_activity_without_its_team_shows_the_error_on_the_form(login, tree, actors):
     response = login(actors.county_admin).post(
         "/admin/volunteers/activity/add/",
@@ -218,3 +266,122 @@ def test_adding_a_service_point_to_a_township_shows_the_error(login, tree, actor
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"area": ["Choose a community or village."]}
     assert ServicePoint.objects.count() == 0
+
+
+def team_change_data(team, membership, volunteer) -> dict:
+    return {
+        "name": team.name,
+        "area": team.area_id,
+        "sponsor_kind": team.sponsor_kind,
+        "sponsor_name": "",
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-id": membership.pk,
+        "memberships-0-team": team.pk,
+        "memberships-0-volunteer": volunteer.pk,
+        "memberships-0-joined_on": "2024-02-01",
+    }
+
+
+def test_team_inline_refuses_a_volunteer_of_another_county(login, tree, actors):
+    team = make_team(tree.comm_a2)
+    membership = TeamMembership.objects.create(
+        team=team, volunteer=make_volunteer(tree.comm_a2), joined_on=datetime.date(2024, 1, 1)
+    )
+    stranger = make_volunteer(tree.comm_b1, name="外县人")
+
+    response = login(actors.county_admin).post(
+        f"/admin/volunteers/team/{team.pk}/change/", team_change_data(team, membership, stranger)
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["inline_admin_formsets"][0].formset.errors[0]) == ["volunteer"]
+    stored = TeamMembership.objects.get(pk=membership.pk)
+    assert (stored.volunteer_id, stored.joined_on) == (
+        membership.volunteer_id,
+        datetime.date(2024, 1, 1),
+    )
+
+
+def test_team_inline_changes_a_membership_within_the_county(login, tree, actors):
+    team = make_team(tree.comm_a2)
+    membership = TeamMembership.objects.create(
+        team=team, volunteer=make_volunteer(tree.comm_a2), joined_on=datetime.date(2024, 1, 1)
+    )
+    neighbour = make_volunteer(tree.comm_a2, name="邻居")
+
+    response = login(actors.county_admin).post(
+        f"/admin/volunteers/team/{team.pk}/change/", team_change_data(team, membership, neighbour)
+    )
+
+    assert response.status_code == 302
+    stored = TeamMembership.objects.get(pk=membership.pk)
+    assert (stored.volunteer_id, stored.joined_on) == (neighbour.pk, datetime.date(2024, 2, 1))
+
+
+def changelist_names(response) -> list[str]:
+    return sorted(str(row) for row in response.context["cl"].result_list)
+
+
+def test_volunteers_filter_by_area_and_skill(login, tree, actors):
+    make_volunteer(tree.comm_a1_urban, name="交通甲", skills=["medical", "legal"])
+    make_volunteer(tree.comm_a1_rural, name="交通乙", skills=["legal"])
+    make_volunteer(tree.comm_a2, name="公园丙", skills=["medical"])
+    client = login(actors.county_admin)
+
+    within = client.get("/admin/volunteers/volunteer/", {"within": tree.town_a1.code})
+    skilled = client.get("/admin/volunteers/volunteer/", {"skill": "medical"})
+    both = client.get(
+        "/admin/volunteers/volunteer/", {"within": tree.town_a1.code, "skill": "medical"}
+    )
+
+    assert changelist_names(within) == ["交通乙", "交通甲"]
+    assert changelist_names(skilled) == ["交通甲", "公园丙"]
+    assert changelist_names(both) == ["交通甲"]
+
+
+def test_area_filter_offers_the_two_levels_below_the_users_area(login, tree, actors):
+    response = login(actors.county_admin).get("/admin/volunteers/team/")
+
+    area_filter = next(
+        spec for spec in response.context["cl"].filter_specs if spec.parameter_name == "within"
+    )
+    assert [code for code, _label in area_filter.lookup_choices] == [
+        tree.town_a1.code,
+        tree.comm_a1_urban.code,
+        tree.comm_a1_rural.code,
+        tree.town_a2.code,
+        tree.comm_a2.code,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("_case", "model"),
+    [("teams", "team"), ("activities", "activity"), ("records", "servicerecord")],
+)
+def test_area_filter_narrows_teams_activities_and_records(login, tree, actors, _case, model):
+    populate(tree, "A1", tree.comm_a1_urban)
+    populate(tree, "A2", tree.comm_a2)
+
+    response = login(actors.county_admin).get(
+        f"/admin/volunteers/{model}/", {"within": tree.town_a2.code}
+    )
+
+    assert [
+        row.get_additional_data()["area_path"] for row in response.context["cl"].result_list
+    ] == [tree.comm_a2.path]
+
+
+def test_records_filter_by_the_volunteers_skill(login, tree, actors):
+    activity = make_activity(tree.comm_a2)
+    make_record(make_volunteer(tree.comm_a2, name="医生", skills=["medical"]), activity)
+    make_record(make_volunteer(tree.comm_a2, name="律师", skills=["legal"]), activity)
+
+    response = login(actors.county_admin).get(
+        "/admin/volunteers/servicerecord/", {"skill": "medical"}
+    )
+
+    assert [row.volunteer.name for row in response.context["cl"].result_list] == ["医生"]

@@ -495,3 +495,21 @@ def test_volunteers_filter_by_skill(api, tree, actors):
     response = api(actors.county_admin).get("/api/v1/volunteers/?skill=medical")
 
     assert [row["id"] for row in response.json()["results"]] == [medic.pk]
+
+
+def test_activities_are_listed_latest_first_with_ties_by_id(api, actors, tree):
+    march = datetime.datetime(2025, 3, 1, 9, 0, tzinfo=datetime.UTC)
+    first_tie = make_activity(tree.comm_a2, title="同时甲", when=march)
+    second_tie = make_activity(tree.comm_a2, title="同时乙", when=march)
+    earlier = make_activity(tree.comm_a2, title="更早", when=march - datetime.timedelta(days=9))
+    later = make_activity(tree.comm_a2, title="更晚", when=march + datetime.timedelta(days=9))
+    make_record(make_volunteer(tree.comm_a2), second_tie, "2", verified=True)
+
+    response = api(actors.county_admin).get("/api/v1/activities/")
+
+    assert [row["id"] for row in response.json()["results"]] == [
+        later.pk,
+        first_tie.pk,
+        second_tie.pk,
+        earlier.pk,
+    ]

@@ -5,7 +5,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 import pytest
 from openpyxl import Workbook
@@ -289,3 +289,44 @@ def test_records_of_another_countys_activity_are_refused(tree, actors, people):
         f"Row 3, column activity: No activity {other.pk} within your reach.",
     ]
     assert ServiceRecord.objects.count() == 0
+
+
+def test_the_command_imports_service_records(tree, people, tmp_path):
+    first, _second, activity = people
+    path = Path(tmp_path / "records.csv")
+    path.write_bytes(records_csv(activity).getvalue())
+
+    call_command("import_records", "service-records", str(path), stdout=io.StringIO())
+
+    assert list(
+        ServiceRecord.objects.order_by("volunteer__id_number").values_list(
+            "volunteer__id_number", "hours", "is_verified", "recorded_by"
+        )
+    ) == [(ID_1, Decimal("2.5"), True, None), (ID_2, Decimal(3), False, None)]
+    assert list(PointsEntry.objects.values_list("volunteer", "amount")) == [(first.pk, 25)]
+
+
+def test_the_command_lists_row_errors_and_writes_nothing(tree, people, tmp_path):
+    _first, _second, activity = people
+    path = Path(tmp_path / "records.csv")
+    path.write_text(
+        "id_number,activity,hours,verified\n"
+        f"{ID_1},{activity.pk},2.5,t\n"
+        f"{ID_2},{activity.pk},25,f\n"
+        f"{ID_2},-1,2,f\n",
+        encoding="utf-8",
+    )
+    stderr = io.StringIO()
+
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "import_records", "service-records", str(path), stdout=io.StringIO(), stderr=stderr
+        )
+
+    assert str(error.value) == "2 problem(s) found; nothing was imported."
+    assert stderr.getvalue().splitlines() == [
+        "Row 3, column hours: Hours must be above 0 and at most 24, in hundredths.",
+        "Row 4, column activity: No activity -1 within your reach.",
+    ]
+    assert ServiceRecord.objects.count() == 0
+    assert PointsEntry.objects.count() == 0

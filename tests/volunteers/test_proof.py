@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from stations.pdf import FONT_CANDIDATES
 from tests.volunteers.factories import make_activity, make_record, make_team, make_volunteer
 from volunteers import services
-from volunteers.models import IssuedProof, Team
+from volunteers.models import IssuedProof, ServiceRecord, Team
 from volunteers.pdf import font_available
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,18 @@ def pdf_text(data: bytes) -> str:
     reader = PdfReader(io.BytesIO(data))
     text = "".join(page.extract_text() or "" for page in reader.pages).replace("\x00", "")
     return "".join(text.split())
+
+
+def embedded_fonts(data: bytes) -> set[str]:
+    """The base names of the fonts whose program is embedded in the PDF (/FontFile2)."""
+    names = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is not None and "/FontFile2" in descriptor.get_object():
+                names.add(str(font["/BaseFont"]).split("+", 1)[-1])
+    return names
 
 
 @pytest.fixture
@@ -67,6 +79,7 @@ def test_proof_pdf_shows_name_verified_hours_and_serial(served, actors):
         "东胜区",
     )
     assert stored.content_hash == hashlib.sha256(bytes(stored.pdf)).hexdigest()
+    assert embedded_fonts(bytes(stored.pdf)) == {"WenQuanYiZenHei-0"}
 
 
 @needs_font
@@ -163,7 +176,73 @@ def test_public_api_verifies_the_serial_without_login(served, actors, api):
         "activity_count": 2,
         "issuer": "东胜区",
         "issued_on": timezone.localtime(proof.issued_at).date().isoformat(),
+        "is_current": True,
     }
+
+
+def stored_proof(served, tree, **fields) -> IssuedProof:
+    """A proof as issued by county A over 2025 (5.5 hours, 2 activities), without the PDF."""
+    values = {
+        "serial": "OUTDATEDSERIAL234567",
+        "volunteer": served,
+        "period_start": START,
+        "period_end": END,
+        "total_hours": Decimal("5.5"),
+        "activity_count": 2,
+        "issuer_name": "东胜区",
+        "area": tree.county_a,
+        "issued_at": timezone.now(),
+        "content_hash": "0" * 64,
+        "pdf": b"%PDF-",
+        **fields,
+    }
+    return IssuedProof.objects.create(**values)
+
+
+def test_a_proof_whose_hours_were_unverified_is_outdated(served, tree, actors, api):
+    proof = stored_proof(served, tree)
+    fresh = api().get(f"/api/v1/proofs/verify/{proof.serial}/").json()["is_current"]
+    record = ServiceRecord.objects.get(activity__title="敬老院义诊")
+    services.record_unverify(actor=actors.county_admin, record=record, reason="误录")
+
+    response = api().get(f"/api/v1/proofs/verify/{proof.serial}/")
+
+    assert (fresh, response.status_code, response.json()["is_current"]) == (True, 200, False)
+    assert response.json()["total_hours"] == "5.50"
+
+
+def test_a_proof_whose_hours_were_corrected_is_outdated(served, tree, actors, api):
+    proof = stored_proof(served, tree)
+    record = ServiceRecord.objects.get(activity__title="垃圾分类宣传")
+    services.record_correct_hours(
+        actor=actors.county_admin, record=record, hours=Decimal(2), reason="核对"
+    )
+
+    response = api().get(f"/api/v1/proofs/verify/{proof.serial}/")
+
+    assert response.json()["is_current"] is False
+
+
+def test_a_team_proof_ignores_hours_outside_the_team(served, tree, actors, api):
+    team = Team.objects.get(name="公园街道志愿服务队")
+    proof = stored_proof(served, tree, team=team, total_hours=Decimal("2.5"), activity_count=1)
+    record = ServiceRecord.objects.get(activity__title="未核实活动")
+    services.record_verify(actor=actors.county_admin, record=record)
+
+    response = api().get(f"/api/v1/proofs/verify/{proof.serial}/")
+
+    assert response.json()["is_current"] is True
+
+
+def test_public_page_says_an_outdated_proof_is_outdated(served, tree, actors, client):
+    current = stored_proof(served, tree, serial="CURRENTSERIAL2345678")
+    outdated = stored_proof(served, tree, total_hours=Decimal(8), activity_count=3)
+
+    current_page = client.get(f"/verify/{current.serial}/").content.decode()
+    outdated_page = client.get(f"/verify/{outdated.serial}/").content.decode()
+
+    warning = "Outdated: the hours verified for this period have changed"
+    assert (warning in current_page, warning in outdated_page) == (False, True)
 
 
 def test_public_api_answers_404_for_an_unknown_serial(tree, api):

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.utils import timezone
 
 import pytest
@@ -276,22 +277,70 @@ def test_unverifying_needs_a_reason(tree, actors):
     assert ledger(volunteer) == [("earn", 20, 20)]
 
 
-def test_unverifying_spent_points_is_refused_and_writes_nothing(tree, actors):
+def spend(actors, volunteer, points: int) -> None:
+    services.points_spend(
+        actor=actors.county_admin, volunteer=volunteer, points=points, reason="慈善超市兑换"
+    )
+
+
+def test_unverifying_spent_points_reverses_the_balance_and_keeps_the_shortfall(tree, actors):
     volunteer = make_volunteer(tree.comm_a2)
     record = make_record(volunteer, make_activity(tree.comm_a2), "2")
     services.record_verify(actor=actors.county_admin, record=record)
-    services.points_spend(
-        actor=actors.county_admin, volunteer=volunteer, points=15, reason="慈善超市兑换"
+    spend(actors, volunteer, 15)
+
+    services.record_unverify(actor=actors.county_admin, record=record, reason="误录")
+
+    assert ledger(volunteer) == [("earn", 20, 20), ("spend", -15, 5), ("reverse", -5, 0)]
+    assert PointsEntry.objects.get(kind="reverse").reason == (
+        "误录 (15 points not reversed: the balance was 5; they are taken from the next points earned)"
+    )
+    assert ServiceRecord.objects.get(pk=record.pk).is_verified is False
+    assert ServiceRecordCorrection.objects.filter(kind="unverify").count() == 1
+    assert (
+        selectors.volunteer_verified_hours(
+            volunteer=volunteer, start=YEAR_2025[0], end=YEAR_2025[1]
+        )
+        == 0
     )
 
-    with pytest.raises(ValidationError) as error:
-        services.record_unverify(actor=actors.county_admin, record=record, reason="误录")
 
-    assert error.value.message_dict == {
-        "points": ["Not enough points: the balance is 5, 20 are needed."]
-    }
-    assert ledger(volunteer) == [("earn", 20, 20), ("spend", -15, 5)]
-    assert ServiceRecordCorrection.objects.filter(kind="unverify").count() == 0
+def test_the_shortfall_of_an_unverified_record_is_taken_from_the_next_earnings(tree, actors):
+    volunteer = make_volunteer(tree.comm_a2)
+    wrong = make_record(volunteer, make_activity(tree.comm_a2), "2")
+    services.record_verify(actor=actors.county_admin, record=wrong)
+    spend(actors, volunteer, 20)
+    services.record_unverify(actor=actors.county_admin, record=wrong, reason="误录")
+    later = make_record(volunteer, make_activity(tree.comm_a2, title="环境整治"), "3")
+
+    services.record_verify(actor=actors.county_admin, record=later)
+
+    assert ledger(volunteer) == [
+        ("earn", 20, 20),
+        ("spend", -20, 0),
+        ("earn", 30, 30),
+        ("reverse", -20, 10),
+    ]
+    assert PointsEntry.objects.filter(service_record=wrong).aggregate(n=Sum("amount")) == {"n": 0}
+    assert balance(volunteer) == 10
+
+
+def test_reverifying_a_record_with_a_shortfall_earns_only_the_difference(tree, actors):
+    volunteer = make_volunteer(tree.comm_a2)
+    record = make_record(volunteer, make_activity(tree.comm_a2), "2")
+    services.record_verify(actor=actors.county_admin, record=record)
+    spend(actors, volunteer, 15)
+    services.record_unverify(actor=actors.county_admin, record=record, reason="误录")
+
+    services.record_verify(actor=actors.county_admin, record=record, reason="核实无误")
+
+    assert ledger(volunteer) == [
+        ("earn", 20, 20),
+        ("spend", -15, 5),
+        ("reverse", -5, 0),
+        ("earn", 5, 5),
+    ]
+    assert PointsEntry.objects.filter(service_record=record).aggregate(n=Sum("amount")) == {"n": 20}
 
 
 def test_spending_points_lowers_the_balance(tree, actors):
@@ -381,7 +430,54 @@ def test_correcting_hours_keeps_the_old_figure_and_moves_the_points(tree, actors
         ("verify", Decimal(2), Decimal(2), "", actors.county_admin.pk),
         ("hours", Decimal(2), Decimal("3.5"), "签到表核对", actors.county_admin.pk),
     ]
-    assert ledger(volunteer) == [("earn", 20, 20), ("reverse", -20, 0), ("earn", 35, 35)]
+    assert ledger(volunteer) == [("earn", 20, 20), ("earn", 15, 35)]
+    assert PointsEntry.objects.get(amount=15).reason == "2.00 → 3.5 hours at 敬老院义诊: 签到表核对"
+
+
+def test_correcting_hours_upwards_after_spending_earns_the_difference(tree, actors):
+    volunteer = make_volunteer(tree.comm_a2)
+    record = make_record(volunteer, make_activity(tree.comm_a2), "2")
+    services.record_verify(actor=actors.county_admin, record=record)
+    spend(actors, volunteer, 15)
+
+    services.record_correct_hours(
+        actor=actors.county_admin, record=record, hours=Decimal("3.5"), reason="签到表核对"
+    )
+
+    assert ServiceRecord.objects.get(pk=record.pk).hours == Decimal("3.5")
+    assert ledger(volunteer) == [("earn", 20, 20), ("spend", -15, 5), ("earn", 15, 20)]
+
+
+def test_correcting_hours_downwards_reverses_the_difference(tree, actors):
+    volunteer = make_volunteer(tree.comm_a2)
+    record = make_record(volunteer, make_activity(tree.comm_a2), "3")
+    services.record_verify(actor=actors.county_admin, record=record)
+    spend(actors, volunteer, 25)
+
+    services.record_correct_hours(
+        actor=actors.county_admin, record=record, hours=Decimal("2.5"), reason="早退"
+    )
+
+    assert ledger(volunteer) == [("earn", 30, 30), ("spend", -25, 5), ("reverse", -5, 0)]
+
+
+def test_a_decrease_that_would_overdraw_is_refused_and_writes_nothing(tree, actors):
+    volunteer = make_volunteer(tree.comm_a2)
+    record = make_record(volunteer, make_activity(tree.comm_a2), "3")
+    services.record_verify(actor=actors.county_admin, record=record)
+    spend(actors, volunteer, 25)
+
+    with pytest.raises(ValidationError) as error:
+        services.record_correct_hours(
+            actor=actors.county_admin, record=record, hours=Decimal(2), reason="早退"
+        )
+
+    assert error.value.message_dict == {
+        "points": ["Not enough points: the balance is 5, 10 are needed."]
+    }
+    assert ServiceRecord.objects.get(pk=record.pk).hours == Decimal(3)
+    assert ServiceRecordCorrection.objects.filter(kind="hours").count() == 0
+    assert ledger(volunteer) == [("earn", 30, 30), ("spend", -25, 5)]
 
 
 def test_correcting_an_unverified_record_moves_no_points(tree, actors):
@@ -433,3 +529,35 @@ def test_records_of_another_county_cannot_be_verified(tree, actors):
 
     assert error.value.message_dict == {"record": ["No such record within your reach."]}
     assert ServiceRecord.objects.get(pk=record.pk).is_verified is False
+
+
+def test_changing_a_membership_to_a_volunteer_out_of_reach_is_refused(tree, actors):
+    team = make_team(tree.comm_a2)
+    member = make_volunteer(tree.comm_a2)
+    membership = TeamMembership.objects.create(
+        team=team, volunteer=member, joined_on=datetime.date(2024, 1, 1)
+    )
+    membership.volunteer = make_volunteer(tree.comm_b1, name="外县人")
+
+    with pytest.raises(ValidationError) as error:
+        services.team_membership_change(actor=actors.county_admin, membership=membership)
+
+    assert error.value.message_dict == {"volunteer": ["No such volunteer within your reach."]}
+    assert TeamMembership.objects.get(pk=membership.pk).volunteer_id == member.pk
+
+
+def test_the_leaders_membership_keeps_its_volunteer(tree, actors):
+    leader = make_volunteer(tree.comm_a2)
+    team = make_team(tree.comm_a2, leader=leader)
+    membership = TeamMembership.objects.create(
+        team=team, volunteer=leader, joined_on=datetime.date(2024, 1, 1)
+    )
+    membership.volunteer = make_volunteer(tree.comm_a2, name="新人")
+
+    with pytest.raises(ValidationError) as error:
+        services.team_membership_change(actor=actors.county_admin, membership=membership)
+
+    assert error.value.message_dict == {
+        "volunteer": ["Name another leader before removing this volunteer."]
+    }
+    assert TeamMembership.objects.get(pk=membership.pk).volunteer_id == leader.pk
