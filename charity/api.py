@@ -36,7 +36,7 @@ from orgs.models import CommunityOrg
 from stations.access import scope_to_actor
 from stations.api import ScopedAreaField
 from stations.api_base import ScopedViewSetMixin
-from stations.exports import xlsx_response
+from stations.exports import XLSX_CONTENT_TYPE, xlsx_response
 from stations.models import AdminArea, Station
 from stations.privacy import shown_id_number, shown_phone
 from volunteers.models import Activity, Team, Volunteer
@@ -86,7 +86,7 @@ class XlsxExportMixin:
     export_columns: list = []
     export_filename = "export"
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): bytes})
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -222,7 +222,7 @@ class FundViewSet(WriteThroughServiceMixin, ScopedViewSetMixin, viewsets.ModelVi
             }
         )
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): bytes})
     @action(detail=True, methods=["get"], url_path="ledger-export")
     def ledger_export(self, request, pk=None):
         """The fund's whole ledger as an Excel file, oldest first."""

@@ -42,7 +42,7 @@ from stations.access import scope_to_actor
 from stations.api import ScopedAreaField
 from stations.api_base import ScopedViewSetMixin
 from stations.api_policies import ModelPermissions
-from stations.exports import xlsx_response
+from stations.exports import XLSX_CONTENT_TYPE, xlsx_response
 from stations.privacy import shown_phone
 
 
@@ -244,7 +244,7 @@ class OrgViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.org_delete(actor=self.request.user, org=instance)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): bytes})
     @action(detail=False, methods=["get"])
     def export(self, request):
         """The filtered list as an Excel file (phones masked unless you may see them)."""

@@ -15,6 +15,7 @@ from projects.models import AnnualPlan, Contract, Contractor, PaymentInstalment,
 from stations.access import scope_to_actor
 from stations.api import ScopedAreaField
 from stations.api_base import ScopedViewSetMixin
+from stations.exports import XLSX_CONTENT_TYPE
 from stations.models import AdminArea
 
 # --- Contractors ------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ class PlanViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.plan_delete(actor=self.request.user, plan=instance)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): bytes, (200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"], url_path="county-report")
     def county_report(self, request, pk=None):
         """The county's report to the city (due 30 November): `?format=xlsx` (default) or `pdf`."""
@@ -261,7 +262,7 @@ class CompletenessQuerySerializer(serializers.Serializer):
 class CompletenessRowSerializer(serializers.Serializer):
     contractor = serializers.IntegerField(source="contract__contractor_id")
     contractor_name = serializers.CharField(source="contract__contractor__name")
-    county = serializers.CharField(source="contract__area_id")
+    county = serializers.CharField(source="contract__area__code")
     county_name = serializers.CharField(source="contract__area__name")
     period = serializers.DateField()
     due = serializers.IntegerField()
@@ -325,7 +326,12 @@ class ContractViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         parameters=[CompletenessQuerySerializer],
         responses=CompletenessRowSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    @action(
+        detail=False,
+        methods=["get"],
+        permission_classes=[permissions.IsAuthenticated],
+        pagination_class=None,
+    )
     def completeness(self, request):
         """Monthly-briefing completeness and timeliness per contractor, county and month."""
         query = CompletenessQuerySerializer(data=request.query_params)
@@ -334,7 +340,7 @@ class ContractViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         if (
             county
             and not scope_to_actor(
-                AdminArea.objects.filter(pk=county), actor=request.user, area_field=None
+                AdminArea.objects.filter(code=county), actor=request.user, area_field=None
             ).exists()
         ):
             raise serializers.ValidationError({"county": [_("No such area within your reach.")]})

@@ -18,6 +18,11 @@ def report_span(report: Report) -> tuple[datetime.date, datetime.date]:
     return start, end - datetime.timedelta(days=1)
 
 
+def _hours(total) -> str:
+    # As the report keeps them (one decimal); SQLite's SUM drops the trailing ".0".
+    return str(Decimal(str(total or 0)).quantize(Decimal("0.1")))
+
+
 def ledger_figures(report: Report) -> tuple[dict, dict]:
     """(services by kind, people by group) the ledger records for the report's stations and span.
 
@@ -31,7 +36,7 @@ def ledger_figures(report: Report) -> tuple[dict, dict]:
         station__contracts=report.contract_id, served_on__gte=start, served_on__lte=end
     )
     services = {
-        row["kind"]: {"count": row["count"], "hours": str(row["hours"] or Decimal(0))}
+        row["kind"]: {"count": row["count"], "hours": _hours(row["hours"])}
         for row in entries.values("kind").annotate(count=Count("pk"), hours=Sum("hours"))
     }
     people: Counter = Counter()

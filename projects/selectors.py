@@ -43,7 +43,7 @@ def report_completeness(
     today = today or timezone.localdate()
     reports = report_list(actor=actor).filter(kind=kind, due_date__lt=today)
     if county_code:
-        reports = reports.filter(contract__area_id=county_code)
+        reports = reports.filter(contract__area__code=county_code)
     if year:
         reports = reports.filter(period__year=year)
     rows = (
@@ -51,6 +51,7 @@ def report_completeness(
             "contract__contractor_id",
             "contract__contractor__name",
             "contract__area_id",
+            "contract__area__code",
             "contract__area__name",
             "period",
         )

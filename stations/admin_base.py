@@ -56,7 +56,7 @@ class ScopedAdminMixin:
             raise Http404
         return obj
 
-    def _scoped_choices(self, db_field, request):
+    def _foreign_key_choices_in_scope(self, db_field, request):
         """The rows a foreign key may point at: the area subtree, or what the related model's
         own scoped admin shows the user (so a posted id outside it is an invalid choice)."""
         if db_field.related_model is AdminArea:
@@ -67,13 +67,13 @@ class ScopedAdminMixin:
         return None
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        choices = self._scoped_choices(db_field, request)
+        choices = self._foreign_key_choices_in_scope(db_field, request)
         if choices is not None and "queryset" not in kwargs:
             kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        choices = self._scoped_choices(db_field, request)
+        choices = self._foreign_key_choices_in_scope(db_field, request)
         if choices is not None and "queryset" not in kwargs:
             kwargs["queryset"] = choices
         return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -41,7 +41,8 @@ from talent.qualifications import (
 from talent.selectors import (
     EXPIRING_DAYS,
     expiring_registration_condition,
-    hours_in_period_subquery,
+    registrations_short_of_hours,
+    registrations_with_hours,
 )
 
 # Where each related model keeps its area, to scope foreign-key pickers.
@@ -168,6 +169,24 @@ class CertificateExpiringListFilter(RegistrationExpiringListFilter):
             ends_on__lte=today + datetime.timedelta(days=EXPIRING_DAYS),
         )
         return queryset.filter(Exists(expiring))
+
+
+class ShortOfHoursListFilter(admin.SimpleListFilter):
+    """Certificates with a registered period whose continuing-education hours fall short."""
+
+    title = _("continuing education")
+    parameter_name = "hours"
+
+    def lookups(self, request, model_admin):
+        return [("short", _("Short of hours"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "short":
+            return queryset
+        short = registrations_short_of_hours(
+            Registration.objects.filter(certificate=OuterRef("pk"))
+        )
+        return queryset.filter(Exists(short))
 
 
 # --- workers -------------------------------------------------------------------------------------
@@ -401,11 +420,11 @@ class RegistrationInline(admin.TabularInline):
     model = Registration
     form = RegistrationForm
     extra = 0
-    fields = ["starts_on", "ends_on", "status", "continuing_hours", "required"]
-    readonly_fields = ["continuing_hours", "required"]
+    fields = ["starts_on", "ends_on", "status", "continuing_hours", "required", "hours_met"]
+    readonly_fields = ["continuing_hours", "required", "hours_met"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(continuing_hours=hours_in_period_subquery())
+        return registrations_with_hours(super().get_queryset(request))
 
     @admin.display(description=_("continuing-education hours"))
     def continuing_hours(self, registration):
@@ -415,13 +434,22 @@ class RegistrationInline(admin.TabularInline):
     def required(self, registration):
         return required_hours(registration.certificate.level) if registration.pk else "-"
 
+    @admin.display(description=_("hours met"), boolean=True)
+    def hours_met(self, registration):
+        return getattr(registration, "education_hours_met", None)
+
 
 @admin.register(Certificate)
 class CertificateAdmin(TalentScopeMixin, ScopedAdminMixin, admin.ModelAdmin):
     area_field = "worker__area"
     form = CertificateForm
     list_display = ["number", "worker", "level", "obtained_on", "valid_until"]
-    list_filter = [WorkerWithinAreaListFilter, "level", CertificateExpiringListFilter]
+    list_filter = [
+        WorkerWithinAreaListFilter,
+        "level",
+        CertificateExpiringListFilter,
+        ShortOfHoursListFilter,
+    ]
     search_fields = ["number", "worker__name"]
     autocomplete_fields = ["worker"]
     inlines = [RegistrationInline]
@@ -578,9 +606,12 @@ class GrantForm(ServiceValidatedForm, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["amount"].required = False
-        self.fields["amount"].help_text = _("Empty: the policy's amount for the level.")
-        self.fields["granted_on"].required = False
+        # A view-only user's form has no editable fields at all.
+        if "amount" in self.fields:
+            self.fields["amount"].required = False
+            self.fields["amount"].help_text = _("Empty: the policy's amount for the level.")
+        if "granted_on" in self.fields:
+            self.fields["granted_on"].required = False
 
 
 @admin.register(IncentiveGrant)

@@ -21,6 +21,7 @@ from stations.access import scope_to_actor
 from stations.api import ScopedAreaField
 from stations.api_base import ScopedViewSetMixin
 from stations.api_policies import ModelPermissions
+from stations.exports import XLSX_CONTENT_TYPE
 from stations.models import AdminArea
 from stations.privacy import can_see_personal_data, mask_id_number, mask_phone
 from talent import selectors, services
@@ -114,6 +115,14 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
             actor=getattr(request, "user", None),
             area_field=self.area_field,
         )
+
+
+class AttendableTrainingField(serializers.PrimaryKeyRelatedField):
+    """A training of the caller's subtree or of an area above it, named by pk."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return selectors.training_attendable_list(actor=getattr(request, "user", None))
 
 
 def _sees_personal_data(serializer) -> bool:
@@ -359,7 +368,7 @@ class WorkerViewSet(ServiceViewSet):
         )
         return Response(output.data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): bytes})
     @action(detail=False, methods=["get"])
     def export(self, request):
         """The filtered workers as the Excel workforce sheet (masked for your role)."""
@@ -374,6 +383,8 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
     status = registration_status_field(read_only=True)
     continuing_hours = serializers.DecimalField(max_digits=8, decimal_places=1, read_only=True)
     required_hours = serializers.SerializerMethodField()
+    education_hours_met = serializers.BooleanField(read_only=True)
+    education_hours_short = serializers.DecimalField(max_digits=8, decimal_places=1, read_only=True)
     state = serializers.SerializerMethodField()
 
     class Meta:
@@ -387,6 +398,8 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
             "state",
             "continuing_hours",
             "required_hours",
+            "education_hours_met",
+            "education_hours_short",
         ]
         read_only_fields = fields
 
@@ -532,6 +545,21 @@ class TrainingViewSet(ServiceViewSet):
     def delete_service(self, obj):
         services.training_delete(actor=self.request.user, training=obj)
 
+    @extend_schema(responses=TrainingOutputSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def attendable(self, request):
+        """Trainings your workers may attend: your subtree's and those of the areas above you.
+
+        Read only: a training organised above you is changed by its organiser. `attendee_count`
+        counts only the attendees within your reach.
+        """
+        trainings = self.filter_queryset(selectors.training_attendable_list(actor=request.user))
+        page = self.paginate_queryset(trainings)
+        serializer = TrainingOutputSerializer(
+            page, many=True, context=self.get_serializer_context()
+        )
+        return self.get_paginated_response(serializer.data)
+
 
 class AttendanceOutputSerializer(serializers.ModelSerializer):
     topic = serializers.CharField(source="training.topic")
@@ -545,7 +573,7 @@ class AttendanceOutputSerializer(serializers.ModelSerializer):
 
 
 class AttendanceInputSerializer(serializers.ModelSerializer):
-    training = ScopedPrimaryKeyField(queryset=Training.objects.all())
+    training = AttendableTrainingField()
     worker = ScopedPrimaryKeyField(queryset=Worker.objects.all())
 
     class Meta:
@@ -588,6 +616,18 @@ class ExamEntryOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ExamSummaryQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2008, max_value=2100)
+
+
+class ExamSummaryRowSerializer(serializers.Serializer):
+    area = serializers.CharField()
+    area_name = serializers.CharField(allow_null=True)
+    level = level_field()
+    registered = serializers.IntegerField()
+    passed = serializers.IntegerField()
+
+
 class ExamEntryInputSerializer(serializers.ModelSerializer):
     level = level_field()
     worker = ScopedPrimaryKeyField(queryset=Worker.objects.all())
@@ -616,6 +656,18 @@ class ExamEntryViewSet(ServiceViewSet):
 
     def delete_service(self, obj):
         services.exam_entry_delete(actor=self.request.user, entry=obj)
+
+    @extend_schema(
+        parameters=[ExamSummaryQuerySerializer],
+        responses=ExamSummaryRowSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def summary(self, request):
+        """Registered and passed in a year (`?year=`), by area one level below yours and level."""
+        query = ExamSummaryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = selectors.exam_summary(actor=request.user, year=query.validated_data["year"])
+        return Response(ExamSummaryRowSerializer(rows, many=True).data)
 
 
 class PolicyOutputSerializer(serializers.ModelSerializer):

@@ -1,4 +1,7 @@
-"""The workforce sheet as Excel: the import's layout, one row per person, masked per actor.
+"""The workforce sheet as Excel: the import's layout, masked per actor.
+
+One row per certificate, oldest first, repeating the person's columns (the import reads such rows
+back as one person); a person without a certificate takes one row.
 
 The header uses the import's column keys, so that a sheet exported by a role that sees personal
 data can be corrected and imported again (masked ID numbers are refused by the import, so a masked
@@ -15,7 +18,7 @@ from stations.exports import xlsx_response
 from stations.privacy import can_see_personal_data, mask_id_number, mask_phone
 from talent.imports import CERTIFICATE_COLUMNS, INFORMATIVE_COLUMNS, REQUIRED_COLUMNS
 from talent.models import Registration, Worker
-from talent.qualifications import highest_certificate, qualification_flags
+from talent.qualifications import qualification_flags
 
 EXPORT_COLUMNS = [
     *REQUIRED_COLUMNS,
@@ -40,15 +43,15 @@ def _valid_until(certificate) -> object:
 
 
 def worker_rows(workers: QuerySet[Worker], *, actor) -> Iterator[list]:
-    """Rows of EXPORT_COLUMNS for already-scoped workers (prefetch certificates and registrations).
+    """Rows of EXPORT_COLUMNS for already-scoped workers (prefetch certificates and registrations):
+    one per certificate, or one for a worker without any.
 
     Cost: streamed in chunks of 2,000 workers, two prefetch queries per chunk.
     """
     full = can_see_personal_data(actor)
     for worker in workers.iterator(chunk_size=2000):
-        certificate = highest_certificate(worker)
         flags = qualification_flags(worker)
-        yield [
+        person = [
             worker.name,
             worker.id_number if full else mask_id_number(worker.id_number),
             worker.phone if full else mask_phone(worker.phone),
@@ -59,16 +62,20 @@ def worker_rows(workers: QuerySet[Worker], *, actor) -> Iterator[list]:
             worker.get_employer_kind_display(),
             worker.employer_name,
             worker.is_active,
-            certificate.get_level_display() if certificate else "",
-            certificate.number if certificate else "",
-            certificate.obtained_on if certificate else None,
-            worker.get_gender_display(),
-            worker.birth_date if full else None,
-            worker.area.name,
-            _valid_until(certificate),
-            flags["is_professional_staff"],
-            flags["has_social_work_qualification"],
         ]
+        about = [worker.get_gender_display(), worker.birth_date if full else None, worker.area.name]
+        certificates = sorted(worker.certificates.all(), key=lambda c: (c.obtained_on, c.pk))
+        for certificate in certificates or [None]:
+            yield [
+                *person,
+                certificate.get_level_display() if certificate else "",
+                certificate.number if certificate else "",
+                certificate.obtained_on if certificate else None,
+                *about,
+                _valid_until(certificate),
+                flags["is_professional_staff"],
+                flags["has_social_work_qualification"],
+            ]
 
 
 def worker_export_response(workers: QuerySet[Worker], *, actor, filename: str) -> HttpResponse:

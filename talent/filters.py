@@ -126,10 +126,21 @@ class RegistrationFilter(django_filters.FilterSet):
     ends_before = django_filters.DateFilter(field_name="ends_on", lookup_expr="lte")
     ends_after = django_filters.DateFilter(field_name="ends_on", lookup_expr="gte")
     within = WithinFilter(area_field="certificate__worker__area")
+    education_hours_met = django_filters.BooleanFilter(
+        label=_("continuing-education hours met in the period")
+    )
 
     class Meta:
         model = Registration
-        fields = ["certificate", "worker", "status", "ends_before", "ends_after", "within"]
+        fields = [
+            "certificate",
+            "worker",
+            "status",
+            "ends_before",
+            "ends_after",
+            "within",
+            "education_hours_met",
+        ]
 
 
 class TrainingFilter(django_filters.FilterSet):

@@ -1,4 +1,4 @@
-"""Import of the workforce sheet: one row per person, with their (highest) certificate.
+"""Import of the workforce sheet: one row per certificate (one row for a person without one).
 
 Columns (English keys in the header; values may be the keys, the English labels or the Chinese
 words staff type, such as 本科, 社会工作, 社区工作者, 助理社会工作师):
@@ -11,6 +11,10 @@ words staff type, such as 本科, 社会工作, 社区工作者, 助理社会工
 
 The ignored columns are what `talent.exports` adds for reading, so that an exported sheet can be
 corrected and imported again.
+
+A person holding several certificates takes several rows, each with its own certificate; the
+person's columns (name to active) must then agree on every row, else the later row is refused
+naming the column that differs. A repeated ID number without a further certificate is refused.
 
 All or nothing: the whole file is validated first (every problem is reported with its row), then
 written in one transaction with bulk statements. A row whose ID number is already recorded updates
@@ -61,6 +65,8 @@ INFORMATIVE_COLUMNS = [
     "professional_staff",
     "social_work_qualified",
 ]
+# The column of each worker value, where the two names differ.
+VALUE_COLUMNS = {"is_active": "active"}
 CHUNK = 5000
 BATCH_SIZE = 2000
 WORKER_FIELDS = [
@@ -204,7 +210,9 @@ class ParsedRow:
     number: int
     id_number: str
     values: dict  # the worker's fields, area_code instead of area_id
-    certificate: tuple[str, str, datetime.date] | None  # (level, number, obtained_on)
+    # (row number, (level, number, obtained_on)) of each certificate, from this row and the rows
+    # repeating the ID number.
+    certificates: list[tuple[int, tuple[str, str, datetime.date]]]
 
 
 class _RowParser:
@@ -289,7 +297,41 @@ class _RowParser:
         certificate = self.certificate(number, row)
         if len(self.errors) > errors_before:
             return None
-        return ParsedRow(number, id_number, values, certificate)
+        return ParsedRow(number, id_number, values, [(number, certificate)] if certificate else [])
+
+    def same_person(self, first: ParsedRow, again: ParsedRow) -> bool:
+        """Whether a row repeating an ID number agrees with its first row and adds a certificate."""
+        differing = [key for key, value in again.values.items() if first.values[key] != value]
+        for key in differing:
+            self.error(
+                again.number,
+                VALUE_COLUMNS.get(key, key),
+                _("This differs from row %(row)d, which has the same ID number.")
+                % {"row": first.number},
+            )
+        if differing:
+            return False
+        if not again.certificates:
+            self.error(
+                again.number,
+                "id_number",
+                _(
+                    "This ID number appears again without another certificate (first on row %(row)d)."
+                )
+                % {"row": first.number},
+            )
+            return False
+        level = again.certificates[0][1][0]
+        for row_number, (held_level, _number, _date) in first.certificates:
+            if held_level == level:
+                self.error(
+                    again.number,
+                    "certificate_level",
+                    _("This person has a certificate of this level on row %(row)d already.")
+                    % {"row": row_number},
+                )
+                return False
+        return True
 
     def certificate(self, number: int, row: dict) -> tuple[str, str, datetime.date] | None:
         given = {column: row.get(column, "") for column in CERTIFICATE_COLUMNS}
@@ -370,38 +412,37 @@ def _worker_import(source, *, actor, name) -> WorkerImportResult:
     )
     parser = _RowParser()
     rows: list[ParsedRow] = []
-    first_row_of_id: dict[str, int] = {}
+    first_row_of_id: dict[str, ParsedRow] = {}
     first_row_of_certificate: dict[str, int] = {}
     for number, raw in table.rows:
         parsed = parser.parse(number, raw)
         if parsed is None:
             continue
-        first = first_row_of_id.setdefault(parsed.id_number, number)
-        if first != number:
-            parser.error(
-                number,
-                "id_number",
-                _("This ID number appears again (first on row %(row)d).") % {"row": first},
-            )
+        first = first_row_of_id.get(parsed.id_number)
+        if first is not None and not parser.same_person(first, parsed):
             continue
-        if parsed.certificate:
-            certificate_number = parsed.certificate[1]
-            first = first_row_of_certificate.setdefault(certificate_number, number)
-            if first != number:
+        if parsed.certificates:
+            certificate_number = parsed.certificates[0][1][1]
+            first_number = first_row_of_certificate.setdefault(certificate_number, number)
+            if first_number != number:
                 parser.error(
                     number,
                     "certificate_number",
                     _("This certificate number appears again (first on row %(row)d).")
-                    % {"row": first},
+                    % {"row": first_number},
                 )
                 continue
-        rows.append(parsed)
+        if first is None:
+            first_row_of_id[parsed.id_number] = parsed
+            rows.append(parsed)
+        else:
+            first.certificates.extend(parsed.certificates)
     errors = parser.errors
 
     areas = _areas_by_code({row.values["area_code"] for row in rows})
     stored_workers = _stored_workers([row.id_number for row in rows])
     stored_certificates = _stored_certificates(
-        [row.certificate[1] for row in rows if row.certificate]
+        [certificate[1] for row in rows for _number, certificate in row.certificates]
     )
     held_levels = _held_levels([stored.pk for stored in stored_workers.values()])
     bureaus = bureau_names(
@@ -429,12 +470,12 @@ def _worker_import(source, *, actor, name) -> WorkerImportResult:
                 row.number, "id_number", registered_elsewhere_message(bureaus[stored.area_pk])
             )
             continue
-        if row.certificate:
-            level, certificate_number, _obtained_on = row.certificate
+        errors_before = len(errors)
+        for certificate_row, (level, certificate_number, _obtained_on) in row.certificates:
             owner = stored_certificates.get(certificate_number)
             if owner is not None and owner[1] != row.id_number:
                 parser.error(
-                    row.number,
+                    certificate_row,
                     "certificate_number",
                     _("This certificate number is recorded for another person."),
                 )
@@ -442,11 +483,12 @@ def _worker_import(source, *, actor, name) -> WorkerImportResult:
             held = held_levels.get((stored.pk, level)) if stored else None
             if held is not None and held != certificate_number:
                 parser.error(
-                    row.number,
+                    certificate_row,
                     "certificate_level",
                     _("This person already holds a certificate of this level, numbered otherwise."),
                 )
-                continue
+        if len(errors) > errors_before:
+            continue
         plan.add(row, area_pk=area[0], stored=stored, stored_certificates=stored_certificates)
     if errors:
         raise ImportRejected(sorted(errors, key=lambda error: (error.row, error.column)))
@@ -556,21 +598,19 @@ class _Plan:
                         **values,
                     )
                 )
-        if row.certificate is None:
-            return
-        level, number, obtained_on = row.certificate
-        existing = stored_certificates.get(number)
-        if existing is None:
-            self.new_certificates.append((holder, level, number, obtained_on))
-        elif (existing[2], existing[3]) != (level, obtained_on):
-            self.changed_certificates.append(
-                Certificate(
-                    worker_id=holder if isinstance(holder, int) else None,
-                    level=level,
-                    number=number,
-                    obtained_on=obtained_on,
+        for _row_number, (level, number, obtained_on) in row.certificates:
+            existing = stored_certificates.get(number)
+            if existing is None:
+                self.new_certificates.append((holder, level, number, obtained_on))
+            elif (existing[2], existing[3]) != (level, obtained_on):
+                self.changed_certificates.append(
+                    Certificate(
+                        worker_id=holder if isinstance(holder, int) else None,
+                        level=level,
+                        number=number,
+                        obtained_on=obtained_on,
+                    )
                 )
-            )
 
     @transaction.atomic
     def write(self) -> WorkerImportResult:

@@ -3,9 +3,13 @@
 import datetime
 
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     DecimalField,
     Exists,
+    ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -13,11 +17,14 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, Substr
 from django.utils import timezone
 
-from stations.access import scope_to_actor
+from stations.access import actor_root_path, scope_to_actor
+from stations.areas import codes_in_path
+from stations.models import AdminArea
 from talent.models import (
     Certificate,
     ExamEntry,
@@ -28,6 +35,7 @@ from talent.models import (
     TrainingAttendance,
     Worker,
 )
+from talent.periods import required_hours
 from talent.qualifications import with_qualifications
 
 EXPIRING_DAYS = 90
@@ -52,10 +60,50 @@ def hours_in_period_subquery(worker_ref: str = "certificate__worker_id") -> Subq
     )
 
 
+HOURS_FIELD = DecimalField(max_digits=8, decimal_places=1)
+
+
+def required_hours_expression(level_field: str = "certificate__level") -> Case:
+    """The hours a period needs, by the certificate's level (the configured figures, in SQL)."""
+    return Case(
+        *[
+            When(**{level_field: level}, then=Value(required_hours(level), HOURS_FIELD))
+            for level in Certificate.Level.values
+        ],
+        default=Value(0, HOURS_FIELD),
+        output_field=HOURS_FIELD,
+    )
+
+
 def registrations_with_hours(qs: QuerySet[Registration] | None = None) -> QuerySet[Registration]:
-    """Registrations annotated with `continuing_hours` (one subquery per row, no extra query)."""
+    """Registrations with their continuing-education hours against the requirement.
+
+    Annotates `continuing_hours`, `hours_required`, `education_hours_met` (hours >= required:
+    exactly the requirement is met) and `education_hours_short` (hours still missing, 0 when
+    met). Cost: one subquery per row inside the one query, no extra query.
+    """
     qs = Registration.objects.all() if qs is None else qs
-    return qs.annotate(continuing_hours=hours_in_period_subquery())
+    return qs.annotate(
+        continuing_hours=hours_in_period_subquery(), hours_required=required_hours_expression()
+    ).annotate(
+        education_hours_met=ExpressionWrapper(
+            Q(continuing_hours__gte=F("hours_required")), output_field=BooleanField()
+        ),
+        education_hours_short=Greatest(
+            ExpressionWrapper(
+                F("hours_required") - F("continuing_hours"), output_field=HOURS_FIELD
+            ),
+            Value(0, HOURS_FIELD),
+            output_field=HOURS_FIELD,
+        ),
+    )
+
+
+def registrations_short_of_hours(qs: QuerySet[Registration] | None = None):
+    """Registered (not cancelled) periods whose continuing-education hours fall short."""
+    return registrations_with_hours(qs).filter(
+        status=Registration.Status.REGISTERED, education_hours_met=False
+    )
 
 
 def expiring_registration_condition(
@@ -112,17 +160,52 @@ def registration_list(*, actor) -> QuerySet[Registration]:
     )
 
 
-def trainings_shaped() -> QuerySet[Training]:
-    """Trainings with their area and the number of attendees."""
+def trainings_shaped(attendees_within: str = "") -> QuerySet[Training]:
+    """Trainings with their area and the number of attendees (of the subtree `attendees_within`)."""
+    attendees = Q(attendances__worker__area__path__startswith=attendees_within)
     return (
         Training.objects.select_related("area")
-        .annotate(attendee_count=Count("attendances"))
+        .annotate(
+            attendee_count=Count("attendances", filter=attendees if attendees_within else None)
+        )
         .order_by("-held_on", "pk")
     )
 
 
 def training_list(*, actor) -> QuerySet[Training]:
     return scope_to_actor(trainings_shaped(), actor=actor)
+
+
+def _paths_above(path: str) -> list[str]:
+    """The paths of the ancestors of the area at `path` (prefixes of it: no query)."""
+    codes = codes_in_path(path)
+    return ["/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes))]
+
+
+def training_attendable_list(*, actor) -> QuerySet[Training]:
+    """Trainings the actor may record its workers at: those of its subtree, and those organised
+    by an area above it (a city training attended by a county's workers).
+
+    `attendee_count` counts only the attendees the actor reaches: the other counties' people at
+    a city training are not the actor's to see. Cost: one query.
+    """
+    root = actor_root_path(actor)
+    if root is None:
+        return Training.objects.none()
+    if root == "":
+        return trainings_shaped()
+    return trainings_shaped(attendees_within=root).filter(
+        Q(area__path__startswith=root) | Q(area__path__in=_paths_above(root))
+    )
+
+
+def training_attendable(training: Training, *, actor) -> bool:
+    """Whether the actor may record its workers at `training` (see training_attendable_list)."""
+    root = actor_root_path(actor)
+    if root is None:
+        return False
+    path = training.area.path
+    return path.startswith(root) or root.startswith(path)
 
 
 def attendances_shaped() -> QuerySet[TrainingAttendance]:
@@ -140,6 +223,47 @@ def exam_entries_shaped() -> QuerySet[ExamEntry]:
 
 def exam_entry_list(*, actor) -> QuerySet[ExamEntry]:
     return scope_to_actor(exam_entries_shaped(), actor=actor, area_field="worker__area")
+
+
+# A path segment is "<12-digit code>/": every division code has exactly 12 digits.
+PATH_SEGMENT_LENGTH = 13
+
+
+def exam_summary(*, actor, year: int) -> list[dict]:
+    """Exam entries of `year` in the actor's reach: registered and passed, by area and level.
+
+    The areas are the children of the actor's area (the top areas for a superuser); entries of
+    workers recorded at the actor's area itself form a row of that area. Cost: one grouped
+    query; the child is the path cut one segment below the actor's, its name a subquery.
+    """
+    root = actor_root_path(actor)
+    if root is None:
+        return []
+    depth = len(root) + PATH_SEGMENT_LENGTH
+    rows = (
+        exam_entry_list(actor=actor)
+        .filter(year=year)
+        .annotate(group_path=Substr("worker__area__path", 1, depth))
+        .values("group_path", "level")
+        .annotate(
+            area_name=Subquery(
+                AdminArea.objects.filter(path=OuterRef("group_path")).values("name")[:1]
+            ),
+            registered=Count("pk"),
+            passed_count=Count("pk", filter=Q(passed=True)),
+        )
+        .order_by("group_path", "level")
+    )
+    return [
+        {
+            "area": row["group_path"][-PATH_SEGMENT_LENGTH:-1],
+            "area_name": row["area_name"],
+            "level": row["level"],
+            "registered": row["registered"],
+            "passed": row["passed_count"],
+        }
+        for row in rows
+    ]
 
 
 def policies_shaped() -> QuerySet[IncentivePolicy]:

@@ -5,9 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stations.access import area_assert_in_scope, area_in_scope
+from stations.access import area_assert_in_scope
 from talent.models import Certificate, ExamEntry, Registration, Training, TrainingAttendance
 from talent.periods import registration_end
+from talent.selectors import training_attendable
 from talent.services.common import (
     FIRST_EXAM_YEAR,
     assert_stored_in_scope,
@@ -143,10 +144,14 @@ def attendance_validate(attendance: TrainingAttendance) -> None:
 
 @transaction.atomic
 def attendance_save(*, actor, attendance: TrainingAttendance) -> TrainingAttendance:
-    """Records a worker at a training; both must be in reach. Hours default to the training's."""
+    """Records a worker in reach at a training of the actor's subtree or of an area above it.
+
+    Hours default to the training's. The attendance belongs to the worker's area: a county
+    records its own people at a city training, and sees only them there.
+    """
     assert_stored_in_scope(attendance, actor=actor, area_field="worker__area", field="worker")
     training = attendance.training if attendance.training_id else None
-    if training is None or not area_in_scope(training.area, actor=actor):
+    if training is None or not training_attendable(training, actor=actor):
         raise not_found("training")
     assert_worker_in_scope(attendance.worker if attendance.worker_id else None, actor=actor)
     attendance_validate(attendance)

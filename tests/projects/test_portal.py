@@ -261,3 +261,32 @@ def test_review_queue_lists_submitted_reports_of_the_county(actors, report, cont
 
     assert [r.pk for r in response.context["reports"]] == [report.pk]
     assert february.status == "draft"
+
+
+def test_contract_page_shows_staff_on_post_with_the_days_late(actors, tree):
+    from projects import services
+    from tests.projects.conftest import make_contract
+    from tests.projects.test_staff_on_post import SIGNED, make_station, staff
+
+    station = make_station(tree.town_a1, "交通街道社工站")
+    staff(station, [datetime.date(2025, 1, 20)] * 2 + [datetime.date(2025, 2, 18)])
+    contract = services.contract_transition(
+        actor=actors.county_admin,
+        contract=make_contract(
+            actor=actors.county_admin,
+            area=tree.county_a,
+            contractor=actors.contractor_org,
+            station_ids=[station.pk],
+        ),
+        to_status="signed",
+        effective_on=SIGNED,
+    )
+
+    response = login(actors.contractor).get(f"/portal/contracts/{contract.pk}/")
+
+    assert response.status_code == 200
+    assert response.context["staff_flag"]["days_late"] == 3
+    assert (
+        '<dd class="staff-on-post"><span class="late">3 days late</span> (due by 2025-02-15)</dd>'
+        in response.content.decode()
+    )

@@ -2,6 +2,7 @@
 one-record-per-person rule, and changelist query counts."""
 
 import datetime
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -272,4 +273,41 @@ def test_the_other_changelists_are_scoped(admin_client_for, workforce, actors, u
         getattr(workforce, name).pk
         for name in ("certificate_b", "training_b", "exam_b", "policy_b", "grant_b")
         if type(getattr(workforce, name)) is type(listed[0])
+    }
+
+
+def changelist_flags(html: str) -> dict[str, tuple[str, str]]:
+    """(professional staff, social-work qualification) icons of each row, by worker name."""
+    flags = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.DOTALL):
+        name = re.search(r'<th class="field-name"><a [^>]*>([^<]*)</a>', row)
+        professional = re.search(r'<td class="field-professional_staff">.*?alt="(\w+)"', row)
+        qualified = re.search(r'<td class="field-social_work_qualified">.*?alt="(\w+)"', row)
+        if name:
+            flags[name[1]] = (professional[1], qualified[1])
+    return flags
+
+
+def test_the_changelist_shows_both_qualification_flags_per_worker(
+    admin_client_for, tree, workforce, actors
+):
+    make_worker(tree.comm_a2, name="社工本科", major=Worker.Major.SOCIAL_WORK)
+    make_worker(
+        tree.comm_a2,
+        name="相关大专",
+        major=Worker.Major.RELATED,
+        education=Worker.Education.COLLEGE,
+    )
+    recent = make_worker(tree.comm_a2, name="新助理")
+    make_certificate(recent, obtained_on=timezone.localdate() - datetime.timedelta(days=365))
+
+    response = admin_client_for(actors.county_admin).get("/admin/talent/worker/")
+
+    assert response.status_code == 200
+    assert changelist_flags(response.content.decode()) == {
+        "王芳": ("True", "True"),  # assistant certificate held more than 3 years
+        "李强": ("False", "False"),  # bachelor in another major, no certificate
+        "社工本科": ("True", "True"),  # social-work bachelor
+        "相关大专": ("False", "True"),  # related major at college level
+        "新助理": ("False", "True"),  # assistant certificate held one year
     }

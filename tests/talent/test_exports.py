@@ -1,5 +1,6 @@
 """The workforce sheet export: the import's layout, masked per role, re-importable in full."""
 
+import datetime
 import io
 
 from django.db import connection
@@ -12,7 +13,7 @@ from stations.models import User
 from stations.tabular import ImportRejected
 from talent.exports import EXPORT_COLUMNS
 from talent.imports import worker_import
-from talent.models import Certificate, Worker
+from talent.models import Certificate, IncentiveGrant, Worker
 from tests.talent.factories import make_certificate, make_worker
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,67 @@ def test_the_export_query_count_does_not_grow_with_rows(api, tree, workforce, ac
 
     assert (rows_before, rows_after) == (3, 7)
     assert after == before
+
+
+def test_a_worker_with_two_certificates_takes_two_rows(api, workforce, actors):
+    second = make_certificate(
+        workforce.worker_a, Certificate.Level.INTERMEDIATE, obtained_on=datetime.date(2023, 9, 10)
+    )
+
+    rows = sheet_rows(api(actors.county_admin).get("/api/v1/workers/export/"))
+
+    assert sorted(
+        (row["name"], row["certificate_number"] or "", row["registration_valid_until"] is None)
+        for row in rows
+    ) == sorted(
+        [
+            ("王芳", workforce.certificate_a.number, False),
+            ("王芳", second.number, True),
+            ("李强", "", True),
+        ]
+    )
+
+
+def test_two_certificates_round_trip_export_to_import(api, workforce, actors, tmp_path):
+    make_certificate(
+        workforce.worker_a,
+        Certificate.Level.INTERMEDIATE,
+        obtained_on=datetime.date(2023, 9, 10),
+        number="B2023000001",
+    )
+    path = tmp_path / "workers.xlsx"
+    path.write_bytes(api(actors.county_admin).get("/api/v1/workers/export/").content)
+    expected = sorted(
+        Certificate.objects.filter(worker=workforce.worker_a).values_list(
+            "level", "number", "obtained_on"
+        )
+    )
+    IncentiveGrant.objects.filter(worker=workforce.worker_a).delete()
+    Worker.objects.filter(pk=workforce.worker_a.pk).delete()
+
+    result = worker_import(path, actor=actors.county_admin)
+
+    worker = Worker.objects.get(id_number="150602198803091247")
+    assert (result.rows, result.created, result.unchanged, result.certificates_created) == (
+        3,
+        1,
+        1,
+        2,
+    )
+    assert (worker.name, worker.area.code) == ("王芳", "150602001001")
+    assert sorted(worker.certificates.values_list("level", "number", "obtained_on")) == expected
+
+
+def test_two_certificates_import_back_unchanged(api, workforce, actors, tmp_path):
+    make_certificate(
+        workforce.worker_a, Certificate.Level.INTERMEDIATE, obtained_on=datetime.date(2023, 9, 10)
+    )
+    path = tmp_path / "workers.xlsx"
+    path.write_bytes(api(actors.city_admin).get("/api/v1/workers/export/").content)
+    before = list(Certificate.objects.order_by("pk").values())
+
+    result = worker_import(path, actor=actors.city_admin)
+
+    assert (result.rows, result.created, result.updated, result.unchanged) == (4, 0, 0, 3)
+    assert (result.certificates_created, result.certificates_updated) == (0, 0)
+    assert list(Certificate.objects.order_by("pk").values()) == before

@@ -183,9 +183,25 @@ BAD_FILES = [
         "Row 2, column area_code: A division code must be exactly 12 digits, got “1506020010”.",
     ),
     (
-        "duplicate_id_in_file",
-        HEADER + bad() + bad(area="150602002000"),
-        "Row 3, column id_number: This ID number appears again (first on row 2).",
+        "duplicate_id_without_another_certificate",
+        HEADER + bad() + bad(),
+        "Row 3, column id_number: This ID number appears again without another certificate "
+        "(first on row 2).",
+    ),
+    (
+        "repeated_id_with_another_area",
+        HEADER
+        + bad(level="助理社会工作师", number="A1", date="2019-09-15")
+        + bad(area="150602002000", level="社会工作师", number="B1", date="2021-09-15"),
+        "Row 3, column area_code: This differs from row 2, which has the same ID number.",
+    ),
+    (
+        "repeated_id_with_the_same_level",
+        HEADER
+        + bad(level="助理社会工作师", number="A1", date="2019-09-15")
+        + bad(level="助理社会工作师", number="A2", date="2020-09-15"),
+        "Row 3, column certificate_level: This person has a certificate of this level on row 2 "
+        "already.",
     ),
     (
         "duplicate_certificate_in_file",
@@ -353,4 +369,41 @@ def test_the_benchmark_command_leaves_no_data(tree):
     call_command("bench_worker_import", "--rows", "30", stdout=out)
     lines = out.getvalue().splitlines()
     assert [line.split()[1] for line in lines] == ["new", "unchanged", "a"]
+    assert counts() == (0, 0)
+
+
+def test_repeated_id_rows_carry_one_certificate_each(tmp_path, tree, actors):
+    text = (
+        HEADER
+        + bad(level="助理社会工作师", number="A1", date="2019-09-15")
+        + f"吴刚,{ID_2},,大专,相关专业,社区工作者,150602001001,,,\n"
+        + bad(level="社会工作师", number="B1", date="2021-09-15")
+    )
+
+    result = worker_import(write(tmp_path, text), actor=actors.county_admin)
+
+    assert (result.rows, result.created, result.certificates_created) == (3, 2, 2)
+    assert sorted(
+        Certificate.objects.filter(worker__id_number=ID_1).values_list("level", "number")
+    ) == [("assistant", "A1"), ("intermediate", "B1")]
+
+
+def test_a_repeated_id_row_that_disagrees_names_every_column_and_writes_nothing(
+    tmp_path, tree, actors
+):
+    text = (
+        HEADER
+        + bad(level="助理社会工作师", number="A1", date="2019-09-15")
+        + bad(level="社会工作师", number="B1", date="2021-09-15")
+        .replace("孙丽", "孙莉")
+        .replace("本科", "硕士")
+    )
+
+    with pytest.raises(ImportRejected) as rejected:
+        worker_import(write(tmp_path, text), actor=actors.county_admin)
+
+    assert {(error.row, error.column) for error in rejected.value.errors} == {
+        (3, "name"),
+        (3, "education"),
+    }
     assert counts() == (0, 0)
