@@ -27,7 +27,9 @@ class FundFilter(django_filters.FilterSet):
 
 class LedgerFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=LedgerEntry.Kind.choices)
-    year = django_filters.NumberFilter(field_name="booked_on", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        field_name="booked_on", lookup_expr="year", min_value=1949, max_value=2100
+    )
     booked_from = django_filters.DateFilter(
         field_name="booked_on", lookup_expr="gte", label=_("booked on or after")
     )

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -71,6 +71,15 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             detail={"detail": [_("Other records still refer to this one; it cannot be deleted.")]}
         )
+    elif isinstance(exc, OverflowError | DataError):
+        # A number in the query beyond what the database stores (an id of 10**300, say) is bad
+        # input, not a server fault; PostgreSQL also aborted the transaction, so roll it back.
+        response = Response(
+            {"detail": _("A number in the request is out of range.")},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+        set_rollback()
+        return response
     elif isinstance(exc, IntegrityError):
         response = Response(
             {"detail": _("The change conflicts with another record; reload and try again.")},

@@ -24,7 +24,7 @@ from config.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 4
+EXAMPLES_PER_OPERATION = 3
 
 
 @pytest.fixture
