@@ -7,7 +7,9 @@ authenticated as a county administrator with a token, over the shared test tree.
 
 import json
 
+from django.core import signals
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import close_old_connections
 
 import pytest
 import schemathesis
@@ -25,6 +27,18 @@ from config.wsgi import application
 pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_OPERATION = 3
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # Requests go through the real WSGI handler, whose end-of-request handler closes the database
+    # connection, and with it the test's transaction (on PostgreSQL). Django's test client
+    # disconnects it the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
