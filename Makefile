@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrations-check messages bench up worker beat clean
+.PHONY: install run test fuzz lint migrations-check messages bench up worker beat clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: install
 ## Lint, migrations check and the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set).
 test: install lint migrations-check
 	$(BIN)/python -m pytest
+
+## Fuzz the whole API from its OpenAPI schema (schemathesis; long, not part of `make test` yet).
+fuzz: install
+	$(BIN)/python -m pytest -m fuzz tests/hardening/test_api_fuzz.py
 
 lint: install
 	$(BIN)/ruff format --check .
