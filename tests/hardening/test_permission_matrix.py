@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -97,6 +97,9 @@ def world(django_db_setup, django_db_blocker):
         call_command("load_demo", stdout=StringIO())
         superuser = User.objects.get(username="admin")
         _complete_the_world(superuser)
+        # Check the deferred foreign keys of the whole demo once, here: otherwise PostgreSQL
+        # re-checks every one of them at the end of each test (Django's TestCase teardown).
+        connection.check_constraints()
         users = {
             role: User.objects.get(username=name) if name else None for role, name in ROLES.items()
         }
