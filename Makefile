@@ -27,9 +27,12 @@ run: install
 test: install lint migrations-check
 	$(BIN)/python -m pytest
 
-## Fuzz the whole API from its OpenAPI schema (schemathesis; long, not part of `make test` yet).
+## Fuzz the whole API long: more examples per operation and the coverage phase (`make test`
+## runs the same test bounded to FUZZ_EXAMPLES=1 without the coverage phase; docs/hardening.md).
+FUZZ_EXAMPLES ?= 25
 fuzz: install
-	$(BIN)/python -m pytest -m fuzz tests/hardening/test_api_fuzz.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing \
+		$(BIN)/python -m pytest -m fuzz tests/hardening/test_api_fuzz.py
 
 lint: install
 	$(BIN)/ruff format --check .
@@ -43,9 +46,10 @@ messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
-## Benchmarks on the national division data (see docs/performance.md).
+## Benchmarks on a scratch database (DATABASE_URL=…/wushe_bench; see docs/performance.md).
+## BENCH_ARGS, e.g. "--only compliance,api_load --scale province".
 bench: install
-	$(BIN)/python bench/import_areas.py
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## The full stack for production-like runs: gunicorn, a Celery worker and beat (needs DATABASE_URL, CELERY_BROKER_URL).
 up: install

@@ -37,6 +37,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from bench.common import assert_scratch_database  # noqa: E402
 from stations.imports import area_import  # noqa: E402
 from stations.models import AdminArea  # noqa: E402
 from stations.tabular import ImportRejected  # noqa: E402
@@ -216,6 +217,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args()
 
+    assert_scratch_database()
     machine = _machine()
     say(f"{machine['database']} {machine['database_version']}, {machine['nproc']} cores")
     if args.fresh:

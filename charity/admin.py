@@ -491,7 +491,7 @@ class ResourceAdmin(ExportXlsxMixin, CharityAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "is_available"]
     search_fields = ["name", "tags", "^area__code", "area__name"]
     list_select_related = ["area"]
-    autocomplete_fields = ["area"]
+    autocomplete_fields = ["area", "organisation"]
     export_columns = exports.RESOURCE_COLUMNS
     export_filename = "resources"
 
@@ -522,7 +522,7 @@ class LinkageProjectAdmin(ExportXlsxMixin, CharityAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "owner_kind"]
     search_fields = ["name", "owner_name", "^area__code", "area__name"]
     list_select_related = ["area"]
-    autocomplete_fields = ["area"]
+    autocomplete_fields = ["area", "owner_organisation", "owner_station"]
     filter_horizontal = ["needs", "resources"]
     readonly_fields = ["status", "owner_name", "updated_at"]
     inlines = [StatusChangeInline]

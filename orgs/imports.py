@@ -366,7 +366,13 @@ def org_import(
         rows.append(row)
     if parser.errors:
         raise ImportRejected(sorted(parser.errors, key=lambda error: error.row))
-    return _write(rows, table_rows=len(table.rows))
+    result = _write(rows, table_rows=len(table.rows))
+    if result.created or result.updated:
+        # Bulk writes leave no audit entries: the figures are refreshed explicitly (debounced).
+        from reports.services import compliance_refresh_after_import
+
+        compliance_refresh_after_import(area_paths={area.path for area in in_scope.values()})
+    return result
 
 
 def _parse_row(parser, number, cells, communities, by_credit_code, by_name) -> _Row | None:

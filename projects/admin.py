@@ -3,15 +3,15 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from projects import access, evaluations, exports, selectors, services, workflow
+from projects import access, evaluations, exports, imports, selectors, services, workflow
 from projects.models import (
     AnnualPlan,
     Contract,
@@ -27,12 +27,47 @@ from projects.models import (
 )
 from projects.services import contractor_save
 from stations.access import scope_to_actor
-from stations.admin_base import ScopedAdminMixin
+from stations.admin_base import ImportAdminMixin, ScopedAdminMixin
+from stations.exports import xlsx_response
 from stations.models import AdminArea, Station
 
 
+class TemplateImportAdminMixin(ImportAdminMixin):
+    """The stations' import page, plus a template to download: the header and an example row."""
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "import/template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name=f"{opts.app_label}_{opts.model_name}_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        columns, example = imports.TEMPLATES[self.model._meta.model_name]
+        name = _("%(name)s import template") % {"name": self.model._meta.verbose_name_plural}
+        return xlsx_response(str(name), columns, [example])
+
+    def import_view(self, request):
+        response = super().import_view(request)
+        if isinstance(response, TemplateResponse):
+            opts = self.model._meta
+            response.template_name = "admin/projects/import_form.html"
+            response.context_data["template_url"] = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_import_template"
+            )
+        return response
+
+
 @admin.register(Contractor)
-class ContractorAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ContractorAdmin(TemplateImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    import_service = imports.contractor_import
+    import_columns = imports.CONTRACTOR_REQUIRED + imports.CONTRACTOR_OPTIONAL
     list_display = ["name", "kind", "credit_code", "area", "contact_person"]
     list_filter = ["kind"]
     search_fields = ["name", "^credit_code"]
@@ -58,7 +93,9 @@ class CountyProjectConfigAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AnnualPlan)
-class AnnualPlanAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AnnualPlanAdmin(TemplateImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    import_service = imports.plan_import
+    import_columns = imports.PLAN_REQUIRED + imports.PLAN_OPTIONAL
     list_display = ["area", "year", "budget", "submitted_on", "days_late"]
     list_filter = ["year"]
     list_select_related = ["area"]
@@ -171,7 +208,9 @@ class TerminateForm(forms.Form):
 
 
 @admin.register(Contract)
-class ContractAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ContractAdmin(TemplateImportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    import_service = imports.contract_import
+    import_columns = imports.CONTRACT_REQUIRED + imports.CONTRACT_OPTIONAL
     form = ContractForm
     list_display = [
         "number",
@@ -187,8 +226,10 @@ class ContractAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["area", "contractor"]
     search_fields = ["number", "title", "contractor__name"]
-    autocomplete_fields = ["area", "contractor"]
-    filter_horizontal = ["townships", "stations"]
+    # Townships and stations number in the tens of thousands nationally: autocompletes, scoped by
+    # the area and station admins; the townships one offers townships only.
+    autocomplete_fields = ["area", "contractor", "townships", "stations"]
+    autocomplete_area_levels = {"townships": AdminArea.Level.TOWNSHIP}
     readonly_fields = [
         "status",
         "status_reason",

@@ -1,5 +1,6 @@
 """The purchased-services API: contractors, plans, contracts and the contractors' reports."""
 
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,38 @@ from stations.access import scope_to_actor
 from stations.api import ScopedAreaField
 from stations.api_base import ScopedViewSetMixin
 from stations.exports import XLSX_CONTENT_TYPE
-from stations.models import AdminArea
+from stations.models import AdminArea, Station
+
+# --- Stations served by contracts ---------------------------------------------------------------
+
+
+class ContractStationSerializer(serializers.ModelSerializer):
+    """A station served by contracts the caller reaches, with those contracts' numbers."""
+
+    area = serializers.CharField(source="area.code")
+    area_name = serializers.CharField(source="area.name")
+    contracts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Station
+        fields = [
+            "id",
+            "name",
+            "signboard_name",
+            "kind",
+            "area",
+            "area_name",
+            "address",
+            "phone",
+            "status",
+            "opened_on",
+            "contracts",
+        ]
+        read_only_fields = fields
+
+    def get_contracts(self, station) -> list[str]:
+        return [contract.number for contract in station.reachable_contracts]
+
 
 # --- Contractors ------------------------------------------------------------------------------
 
@@ -348,6 +380,36 @@ class ContractViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
             actor=request.user, county_code=county, year=query.validated_data.get("year")
         )
         return Response(CompletenessRowSerializer(rows, many=True).data)
+
+    @extend_schema(responses=ContractStationSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="stations", filterset_class=None)
+    def stations(self, request, pk=None):
+        """The stations this contract serves while in force (signed or active), read-only.
+
+        A contractor account reaches its own contracts' stations this way and no other station.
+        Cost: the contract, then two queries a page.
+        """
+        contract = self.get_object()
+        queryset = selectors.contract_station_list(actor=request.user).filter(contracts=contract)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ContractStationSerializer(page, many=True).data)
+
+    @extend_schema(responses=ContractStationSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"stations/(?P<station_pk>[0-9]+)",
+        url_name="station",
+        filterset_class=None,
+    )
+    def station(self, request, pk=None, station_pk=None):
+        """One station this contract serves while in force; any other station is 404."""
+        contract = self.get_object()
+        station = get_object_or_404(
+            selectors.contract_station_list(actor=request.user).filter(contracts=contract),
+            pk=station_pk,
+        )
+        return Response(ContractStationSerializer(station).data)
 
     @extend_schema(request=TransitionSerializer, responses=ContractOutputSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])

@@ -41,10 +41,10 @@ CONTRACTORS = [
     (6, "鄂尔多斯市准格尔旗友邻社会工作服务中心", Contractor.Kind.SOCIAL_ORGANISATION),
 ]
 INDICATORS = [
-    ("服务数量完成情况", Decimal(30)),
-    ("服务质量与群众满意度", Decimal(30)),
-    ("驻站人员到岗与培训", Decimal(20)),
-    ("资金使用与档案管理", Decimal(20)),
+    ("服务数量完成情况", Decimal("30.00")),
+    ("服务质量与群众满意度", Decimal("30.00")),
+    ("驻站人员到岗与培训", Decimal("20.00")),
+    ("资金使用与档案管理", Decimal("20.00")),
 ]
 
 
@@ -85,7 +85,9 @@ def _plans(actor, counties: list[AdminArea], rng: random.Random) -> dict[int, An
             area=county, year=2025
         )
         plan.goals = f"{county.name}乡镇（街道）社工站全覆盖，每站驻站社工不少于3人"
-        plan.budget = Decimal(600000 + 150000 * (index % 4))
+        # With the field's two places: Decimal(600000) != "600000.00" as text, which the audit log
+        # would record as a change on every later run of the demo.
+        plan.budget = Decimal(600000 + 150000 * (index % 4)).quantize(Decimal("0.01"))
         plan.procurement_method = "公开招标"
         plan.content_and_schedule = "一季度完成采购，二季度驻站人员到岗，全年开展需求调研和服务"
         plan.standards = "每站年服务个案不少于10个，专业督导不少于60小时"

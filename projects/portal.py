@@ -3,6 +3,9 @@
 Every object is looked up through the scoped selectors: another contractor's id answers 404.
 """
 
+import calendar
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -88,11 +91,120 @@ def contract_detail(request, pk: int):
     for report in reports:
         report.days_late_today = report.days_late(today)
     staff_flag = selectors.staff_on_post_flags(contracts=[contract], today=today).get(contract.pk)
+    stations = selectors.contract_station_list(actor=request.user).filter(contracts=contract)
     return render(
         request,
         "portal/contract.html",
-        {"contract": contract, "reports": reports, "today": today, "staff_flag": staff_flag},
+        {
+            "contract": contract,
+            "reports": reports,
+            "today": today,
+            "staff_flag": staff_flag,
+            "stations": stations,
+        },
     )
+
+
+@portal_login_required
+def station_detail(request, pk: int):
+    """A station served by one of the user's contracts in force, read-only; any other is 404."""
+    station = get_object_or_404(selectors.contract_station_list(actor=request.user), pk=pk)
+    return render(request, "portal/station.html", {"station": station})
+
+
+# The states a report shows in the calendar, in the order of the legend.
+CALENDAR_STATES = ["due", "overdue", "submitted", "returned", "approved"]
+
+
+def calendar_state_labels() -> dict[str, str]:
+    return {
+        "due": _("Due"),
+        "overdue": _("Overdue"),
+        "submitted": _("Submitted"),
+        "returned": _("Returned"),
+        "approved": _("Approved"),
+    }
+
+
+def calendar_state(report: Report, today) -> str:
+    """Where a report stands for its contractor: due, overdue, submitted, returned or approved."""
+    if report.status == Report.Status.APPROVED:
+        return "approved"
+    if report.status == Report.Status.RETURNED:
+        return "returned"
+    if report.status in (Report.Status.SUBMITTED, Report.Status.RESUBMITTED):
+        return "submitted"
+    return "overdue" if report.due_date < today else "due"
+
+
+def _month_from_query(value: str | None, today) -> datetime.date | None:
+    """The first day of the month `?month=YYYY-MM` names (this month if absent), None if bad."""
+    if not value:
+        return today.replace(day=1)
+    try:
+        month = datetime.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 (a date only)
+    except ValueError:
+        return None
+    return month if 2000 <= month.year <= 2100 else None
+
+
+@portal_login_required
+def report_calendar(request):
+    """A month of the contractor's reports by due date, with where each stands, and per contract.
+
+    One query for the month's reports, whatever their number; no script (a phone shows the
+    days that have reports as a list).
+    """
+    today = timezone.localdate()
+    month = _month_from_query(request.GET.get("month"), today)
+    status = 200
+    if month is None:
+        messages.error(request, _("Give the month as YYYY-MM, between 2000 and 2100."))
+        month, status = today.replace(day=1), 400
+    weeks_of_dates = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    first, last = weeks_of_dates[0][0], weeks_of_dates[-1][-1]
+    contracts = selectors.contract_list(actor=request.user)
+    if not is_contractor_user(request.user):
+        contracts = contracts.none()
+    reports = list(
+        selectors.report_list(actor=request.user)
+        .filter(contract__in=contracts.values("pk"), due_date__range=(first, last))
+        .order_by("due_date", "contract__number", "kind")
+    )
+    labels = calendar_state_labels()
+    by_day: dict[datetime.date, list[Report]] = {}
+    per_contract: dict[int, dict] = {}
+    for report in reports:
+        report.calendar_state = calendar_state(report, today)
+        report.calendar_label = labels[report.calendar_state]
+        by_day.setdefault(report.due_date, []).append(report)
+        if report.due_date.month != month.month:
+            continue
+        row = per_contract.setdefault(
+            report.contract_id,
+            {"contract": report.contract, **dict.fromkeys(CALENDAR_STATES, 0)},
+        )
+        row[report.calendar_state] += 1
+    for row in per_contract.values():
+        row["counts"] = [(key, labels[key], row[key]) for key in CALENDAR_STATES]
+    weeks = [
+        [
+            {"date": day, "in_month": day.month == month.month, "reports": by_day.get(day, [])}
+            for day in week
+        ]
+        for week in weeks_of_dates
+    ]
+    context = {
+        "month": month,
+        "previous_month": (month - datetime.timedelta(days=1)).replace(day=1),
+        "next_month": (month + datetime.timedelta(days=32)).replace(day=1),
+        "weekdays": weeks_of_dates[0],
+        "weeks": weeks,
+        "today": today,
+        "states": list(labels.items()),
+        "per_contract": sorted(per_contract.values(), key=lambda row: row["contract"].number),
+    }
+    return render(request, "portal/calendar.html", context, status=status)
 
 
 def _report_or_404(user, pk: int) -> Report:

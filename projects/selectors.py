@@ -1,6 +1,7 @@
 """Reads of purchased services: scoped lists, reporting completeness and the county report."""
 
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -17,6 +18,41 @@ def contractor_list(*, actor) -> QuerySet:
 
 def contract_list(*, actor) -> QuerySet:
     return scope_to_contractor(Contract.objects.select_related("area", "contractor"), actor=actor)
+
+
+# The contracts whose stations a contractor reaches: those signed and not yet ended.
+IN_FORCE = [Contract.Status.SIGNED, Contract.Status.ACTIVE]
+
+
+def contract_station_list(*, actor) -> QuerySet:
+    """The stations served by the in-force contracts `actor` reaches, each with those contracts.
+
+    A contractor account reaches no station but these (read-only); staff see the same list for
+    their subtree. `reachable_contracts` on each station holds the actor's contracts serving it.
+    Cost: one query for the page, one to prefetch the contracts.
+    """
+    from django.db.models import Prefetch
+
+    from stations.access import scope_to_actor
+    from stations.models import Station
+
+    contracts = contract_list(actor=actor).filter(status__in=IN_FORCE)
+    served = Contract.stations.through.objects.filter(
+        contract_id__in=contracts.values("pk")
+    ).values("station_id")
+    return scope_to_actor(
+        Station.objects.select_related("area", "contractor")
+        .filter(pk__in=served)
+        .prefetch_related(
+            Prefetch(
+                "contracts",
+                queryset=contracts.order_by("number"),
+                to_attr="reachable_contracts",
+            )
+        )
+        .order_by("area__code", "pk"),
+        actor=actor,
+    )
 
 
 def report_list(*, actor) -> QuerySet:
@@ -77,40 +113,76 @@ def with_rates(row: dict) -> dict:
 
 
 def county_annual_report(*, actor, plan: AnnualPlan, today: datetime.date | None = None) -> dict:
-    """The county's yearly report to the city (due 30 November), built from the records."""
+    """The county's yearly report to the city (due 30 November), built from the records.
+
+    Per contract running in the year: price, the payment instalments scheduled in the year (and
+    those already due by `today`), the monthly briefings of the year by where they stand, and
+    the year's evaluation with its indicator scores. Cost: four queries (the actor's role,
+    contracts with their counts and sums, evaluations, scores), whatever the number of contracts.
+    """
+    from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from projects.models import EvaluationScore, PaymentInstalment
+
     today = today or timezone.localdate()
     year = plan.year
+    year_start, year_end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    monthly_due = Q(
+        reports__kind=Report.Kind.MONTHLY,
+        reports__period__year=year,
+        reports__due_date__lt=today,
+    )
+    monthly = Q(reports__kind=Report.Kind.MONTHLY, reports__period__year=year)
+
+    def instalments(until: datetime.date):
+        total = (
+            PaymentInstalment.objects.filter(
+                contract=OuterRef("pk"), due_date__gte=year_start, due_date__lte=until
+            )
+            .order_by()
+            .values("contract")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return Coalesce(
+            Subquery(total, output_field=DecimalField(max_digits=14, decimal_places=2)),
+            Value(Decimal(0)),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+
     contracts = list(
         contract_list(actor=actor)
-        .filter(area_id=plan.area_id, start_date__lte=datetime.date(year, 12, 31))
-        .filter(Q(end_date__gte=datetime.date(year, 1, 1)))
+        .filter(area_id=plan.area_id, start_date__lte=year_end, end_date__gte=year_start)
         .annotate(
-            reports_due=Count(
-                "reports",
-                filter=Q(
-                    reports__kind=Report.Kind.MONTHLY,
-                    reports__period__year=year,
-                    reports__due_date__lt=today,
-                ),
-            ),
+            reports_due=Count("reports", filter=monthly_due),
             reports_submitted=Count(
-                "reports",
-                filter=Q(
-                    reports__kind=Report.Kind.MONTHLY,
-                    reports__period__year=year,
-                    reports__due_date__lt=today,
-                    reports__first_submitted_on__isnull=False,
-                ),
+                "reports", filter=monthly_due & Q(reports__first_submitted_on__isnull=False)
             ),
             reports_on_time=Count(
                 "reports",
-                filter=Q(
-                    reports__kind=Report.Kind.MONTHLY,
-                    reports__period__year=year,
-                    reports__due_date__lt=today,
-                    reports__first_submitted_on__lte=F("reports__due_date"),
-                ),
+                filter=monthly_due & Q(reports__first_submitted_on__lte=F("reports__due_date")),
             ),
+            reports_late=Count(
+                "reports",
+                filter=monthly_due & Q(reports__first_submitted_on__gt=F("reports__due_date")),
+            ),
+            reports_missing=Count(
+                "reports", filter=monthly_due & Q(reports__first_submitted_on__isnull=True)
+            ),
+            reports_waiting=Count(
+                "reports",
+                filter=monthly
+                & Q(reports__status__in=[Report.Status.SUBMITTED, Report.Status.RESUBMITTED]),
+            ),
+            reports_returned=Count(
+                "reports", filter=monthly & Q(reports__status=Report.Status.RETURNED)
+            ),
+            reports_approved=Count(
+                "reports", filter=monthly & Q(reports__status=Report.Status.APPROVED)
+            ),
+            payments_scheduled=instalments(year_end),
+            payments_due=instalments(min(today, year_end)),
         )
         .order_by("number")
     )
@@ -120,9 +192,23 @@ def county_annual_report(*, actor, plan: AnnualPlan, today: datetime.date | None
             contract__in=[c.pk for c in contracts], year=year
         )
     }
+    scores: dict[int, list[dict]] = {}
+    for score in (
+        EvaluationScore.objects.filter(evaluation__in=[e.pk for e in evaluations.values()])
+        .select_related("indicator")
+        .order_by("evaluation_id", "indicator__position", "indicator__pk")
+    ):
+        scores.setdefault(score.evaluation_id, []).append(
+            {
+                "indicator": score.indicator.name,
+                "weight": score.indicator.weight,
+                "score": score.score,
+            }
+        )
     rows = []
     for contract in contracts:
         evaluation = evaluations.get(contract.pk)
+        due = contract.reports_due
         rows.append(
             {
                 "number": contract.number,
@@ -132,11 +218,21 @@ def county_annual_report(*, actor, plan: AnnualPlan, today: datetime.date | None
                 "start_date": contract.start_date,
                 "end_date": contract.end_date,
                 "price": contract.price,
-                "reports_due": contract.reports_due,
+                "payments_scheduled": _yuan(contract.payments_scheduled),
+                "payments_due": _yuan(contract.payments_due),
+                "reports_due": due,
                 "reports_submitted": contract.reports_submitted,
                 "reports_on_time": contract.reports_on_time,
+                "reports_late": contract.reports_late,
+                "reports_missing": contract.reports_missing,
+                "reports_waiting": contract.reports_waiting,
+                "reports_returned": contract.reports_returned,
+                "reports_approved": contract.reports_approved,
+                "completeness": round(100 * contract.reports_submitted / due, 1) if due else None,
+                "timeliness": round(100 * contract.reports_on_time / due, 1) if due else None,
                 "score": evaluation.total_score if evaluation else None,
                 "grade": str(evaluation.get_grade_display()) if evaluation else "",
+                "scores": scores.get(evaluation.pk, []) if evaluation else [],
             }
         )
     return {
@@ -146,9 +242,20 @@ def county_annual_report(*, actor, plan: AnnualPlan, today: datetime.date | None
         "plan_submitted_on": plan.submitted_on,
         "plan_days_late": plan.days_late(today),
         "budget": plan.budget,
-        "contracted": sum((row["price"] for row in rows), 0),
+        "contracted": sum((row["price"] for row in rows), _yuan(0)),
+        "payments_scheduled": sum((row["payments_scheduled"] for row in rows), _yuan(0)),
+        "payments_due": sum((row["payments_due"] for row in rows), _yuan(0)),
+        "reports_due": sum(row["reports_due"] for row in rows),
+        "reports_submitted": sum(row["reports_submitted"] for row in rows),
+        "reports_on_time": sum(row["reports_on_time"] for row in rows),
+        "evaluated": len(evaluations),
         "contracts": rows,
     }
+
+
+def _yuan(value) -> Decimal:
+    """An amount to the fen (SQLite sums decimals without their scale)."""
+    return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
 def staff_minimums(station_ids: list[int]) -> dict[int, int]:

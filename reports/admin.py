@@ -4,7 +4,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reports.metric_defs import metric_by_key
-from reports.models import ComplianceRun, ComplianceSnapshot, Target, TargetThreshold
+from reports.models import (
+    ComplianceRun,
+    ComplianceSnapshot,
+    ReportExport,
+    Target,
+    TargetThreshold,
+)
 from reports.services import compliance_run_request
 from stations.admin_base import ScopedAdminMixin
 
@@ -114,6 +120,28 @@ class ComplianceSnapshotAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["area", "year", "computed_at", "is_current"]
     list_filter = ["year", "is_current"]
     list_select_related = ["area"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportExport)
+class ReportExportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The exports requested in the area, read-only: files are built by the background job and
+    downloaded from the dashboard by whoever asked for them."""
+
+    list_display = ["area", "year", "format", "status", "requested_by", "requested_at"]
+    list_filter = ["status", "format", "year"]
+    list_select_related = ["area", "requested_by"]
+    fields = ["area", "year", "format", "status", "filename", "error", "requested_by"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The file itself stays out of the list and the page.
+        return super().get_queryset(request).defer("content")
 
     def has_add_permission(self, request):
         return False

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from reports.exports import report_export_request
+from reports.gaps import gap_statements
 from reports.metric_defs import metric_by_key
 from reports.models import AreaResult, ComplianceSnapshot, ReportExport, Target
 from reports.selectors import compliance_report, snapshot_current
@@ -192,6 +193,7 @@ def dashboard(request):
             "trend_chart": trend_chart,
             "computed_at": snapshot.computed_at if report else None,
             "gaps": gap,
+            "gap_statements": gap_statements(report) if report else [],
             "children_rows": children_rows,
         },
     )

@@ -134,6 +134,8 @@ class Metric:
     compute: Callable[[Tree, int], dict[str, tuple[Decimal | None, Decimal | None]]]
     scale: Decimal = Decimal(1)
     description: str | Promise = ""
+    # The denominator is the population (an area's own figure overrides its children's sum).
+    per_population: bool = False
 
     def value(self, numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
         """The metric's value, or None for "no data" (no denominator, nothing counted)."""

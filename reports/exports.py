@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reports.gaps import gap_statements
 from reports.models import ReportExport
 from reports.selectors import compliance_report
 from stations.access import area_assert_in_scope
@@ -68,6 +69,10 @@ def compliance_pdf(report: dict, *, parent: AdminArea | None) -> bytes:
             "when": report["computed_at"][:16].replace("T", " "),
         }
     )
+    statements = gap_statements(report)
+    if statements:
+        paragraphs.append(_("Where the targets are not met:"))
+        paragraphs += [f"{gap['item']['name']}：{gap['text']}" for gap in statements]
     table = [
         [_("Metric"), _("Value"), _("Target"), _("Met"), _("Source")],
         *(

@@ -22,6 +22,11 @@ from stations.models import AdminArea, ServiceLogEntry, Station, StationAssignme
 from stations.rules import RESIDENT_ROLES, ledger_figures, overlap_days, rules_for, staffing_checks
 from stations.station_selectors import six_haves_result, with_latest_inspection
 from talent.models import Worker
+from talent.qualifications import (
+    certified_condition,
+    professional_staff_condition,
+    social_work_qualification_condition,
+)
 from volunteers.models import ServicePoint, ServiceRecord
 
 Level = AdminArea.Level
@@ -131,16 +136,17 @@ def federation_coverage(tree: Tree, year: int):
     return ratio_facts(tree, with_federation, tree.count(real_township))
 
 
-def active_workers(tree: Tree, *, certified_by: int | None = None) -> dict[str, int]:
-    """Active workers per area path (one query); with `certified_by`, only those holding a
-    national certificate obtained in or before that year."""
+def active_workers(tree: Tree, *, condition: Q | None = None) -> dict[str, int]:
+    """Active workers per area path (one query), those meeting `condition` if given.
+
+    A person counts once, in their own area (where the record is kept): an area they are only
+    linked to does not count them again, so that the city's total is its counties' sum.
+    """
     workers = Worker.objects.filter(is_active=True, area__path__startswith=tree.root_path)
-    if certified_by is not None:
-        workers = workers.filter(certificates__obtained_on__year__lte=certified_by)
+    if condition is not None:
+        workers = workers.filter(condition)
     return grouped_counts(
-        workers.values("area__path")
-        .annotate(n=Count("pk", distinct=True))
-        .values_list("area__path", "n")
+        workers.values("area__path").annotate(n=Count("pk")).values_list("area__path", "n")
     )
 
 
@@ -153,7 +159,25 @@ def talent_per_mille(tree: Tree, year: int):
 
 
 def certified_per_10k(tree: Tree, year: int):
-    return ratio_facts(tree, active_workers(tree, certified_by=year), tree.population(year))
+    """Active workers holding a certificate obtained by the check date, per 10,000 residents."""
+    certified = active_workers(tree, condition=certified_condition(check_date(year)))
+    return ratio_facts(tree, certified, tree.population(year))
+
+
+def professional_staff_total(tree: Tree, year: int):
+    """Active workers meeting Beijing's professional staff rule on the check date (one query)."""
+    return sum_facts(
+        tree, active_workers(tree, condition=professional_staff_condition(check_date(year)))
+    )
+
+
+def social_work_qualified_share(tree: Tree, year: int):
+    """Active workers with Jinan's social-work qualification on the check date, over active
+    workers (two queries)."""
+    qualified = active_workers(
+        tree, condition=social_work_qualification_condition(check_date(year))
+    )
+    return ratio_facts(tree, qualified, tree.roll_up(active_workers(tree)))
 
 
 def real_community(row: AreaRow) -> bool:
@@ -430,6 +454,7 @@ REGISTRY: list[Metric] = [
         combine="ratio",
         scale=Decimal(1000),
         compute=talent_per_mille,
+        per_population=True,
     ),
     Metric(
         key="certified_per_10k",
@@ -438,6 +463,30 @@ REGISTRY: list[Metric] = [
         combine="ratio",
         scale=Decimal(10000),
         compute=certified_per_10k,
+        per_population=True,
+    ),
+    Metric(
+        key="professional_staff_total",
+        name=_("Professional social workers"),
+        unit="persons",
+        combine="sum",
+        compute=professional_staff_total,
+        description=_(
+            "Active workers with an intermediate or senior certificate, the assistant "
+            "certificate held 3 years or more, or a social-work bachelor's degree or above."
+        ),
+    ),
+    Metric(
+        key="social_work_qualified_share",
+        name=_("Workers with a social-work qualification"),
+        unit="%",
+        combine="ratio",
+        scale=HUNDRED,
+        compute=social_work_qualified_share,
+        description=_(
+            "Active workers with a social-work or related degree (college or above) or a "
+            "national certificate, over active workers."
+        ),
     ),
     Metric(
         key="urban_community_orgs_min",

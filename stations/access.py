@@ -5,7 +5,7 @@ page, API view, form, export and import goes through `scope_to_actor`.
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from stations.models import AdminArea
@@ -22,14 +22,27 @@ def actor_root_path(actor) -> str | None:
     return actor.admin_area.path
 
 
-def scope_to_actor(qs: QuerySet, *, actor, area_field: str | None = "area") -> QuerySet:
+def scope_to_actor(
+    qs: QuerySet, *, actor, area_field: str | tuple[str, ...] | None = "area"
+) -> QuerySet:
     """Narrow `qs` to what `actor` may reach; `area_field` is the path to the row's area ("" or
-    None for AdminArea itself)."""
+    None for AdminArea itself).
+
+    A tuple of paths reaches a row through any of them (a worker's own area, or an area they are
+    linked to): the row is kept when one of its areas is in the subtree, once, however many are.
+    """
     root = actor_root_path(actor)
     if root is None:
         return qs.none()
     if root == "":
         return qs
+    if isinstance(area_field, tuple):
+        condition = Q()
+        for field in area_field:
+            condition |= Q(**{f"{field}__path__startswith": root})
+        # A subquery, so that a row reached through several links is not repeated.
+        reached = qs.model._base_manager.filter(condition).values("pk")
+        return qs.filter(pk__in=reached)
     prefix = f"{area_field}__" if area_field else ""
     return qs.filter(**{f"{prefix}path__startswith": root})
 

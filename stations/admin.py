@@ -1,8 +1,10 @@
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from auditlog.admin import LogEntryAdmin
@@ -94,6 +96,26 @@ class AdminAreaAdmin(ImportAdminMixin, ExportXlsxMixin, ScopedAdminMixin, admin.
             fields.append("code")
         return fields
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        level = self._autocomplete_level(request)
+        if level is not None:
+            queryset = queryset.filter(level=level)
+        return queryset, may_have_duplicates
+
+    def _autocomplete_level(self, request) -> int | None:
+        """The one level an autocomplete asks for (the source admin's `autocomplete_area_levels`)."""
+        match = request.resolver_match
+        if match is None or match.url_name != "autocomplete":
+            return None
+        try:
+            source = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+        except (KeyError, LookupError, ValueError):
+            return None
+        source_admin = self.admin_site._registry.get(source)
+        levels = getattr(source_admin, "autocomplete_area_levels", {})
+        return levels.get(request.GET.get("field_name"))
+
     def save_service(self, request, obj, form, change):
         services.area_save(actor=request.user, area=obj)
 
@@ -147,7 +169,14 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": ["username", "password1", "password2", "admin_area", "groups"],
+                "fields": [
+                    "username",
+                    "password1",
+                    "password2",
+                    "admin_area",
+                    "contractor",
+                    "groups",
+                ],
             },
         ),
     ]
@@ -183,14 +212,20 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
                 if self.errors:
                     return
                 try:
-                    services.user_validate(actor=actor, user=self.instance)
+                    services.user_validate(actor=actor, user=self.instance, roles=self.roles())
                 except ValidationError as error:
                     self._update_errors(error)
+
+            def roles(self) -> list[str] | None:
+                """The role names as posted (None when the form does not edit them)."""
+                if "groups" not in self.fields:
+                    return None
+                return [group.name for group in self.cleaned_data.get("groups") or []]
 
         return ScopedUserForm
 
     def save_service(self, request, obj, form, change):
-        services.user_save(actor=request.user, user=obj)
+        services.user_save(actor=request.user, user=obj, roles=form.roles())
 
 
 # The audit log: read-only, and scoped by the area path stored with each entry.
@@ -211,6 +246,13 @@ class ScopedLogEntryAdmin(LogEntryAdmin):
         if root == "":
             return queryset
         return queryset.filter(additional_data__area_path__startswith=root)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Out of scope is 404, as everywhere else, not the admin's "does not exist" redirect.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
 
 
 import stations.station_admin  # noqa: E402, F401 (registers the service-network admin pages)

@@ -12,7 +12,8 @@ from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from stations.access import scope_to_actor
+from stations.access import actor_root_path, scope_to_actor
+from stations.audit import import_record
 from stations.exports import xlsx_response
 from stations.models import AdminArea
 from stations.tabular import ImportRejected
@@ -39,6 +40,9 @@ class ScopedAdminMixin:
     """
 
     area_field: str | None = "area"
+    # Area autocompletes of this admin that offer one level only: {"townships": Level.TOWNSHIP}
+    # (applied by the area admin's autocomplete; the form field's queryset enforces it on save).
+    autocomplete_area_levels: dict[str, int] = {}
     paginator = CappedCountPaginator
     show_full_result_count = False
     # Facet counts run one COUNT per filter option over the whole table.
@@ -160,6 +164,13 @@ class ImportAdminMixin:
             try:
                 with transaction.atomic():
                     result = type(self).import_service(upload, actor=request.user, name=upload.name)
+                    import_record(
+                        actor=request.user,
+                        model=self.model,
+                        name=upload.name,
+                        result=result,
+                        channel="admin",
+                    )
             except ImportRejected as rejected:
                 errors = rejected.messages(limit=500)
             else:
@@ -205,3 +216,51 @@ class ExportXlsxMixin:
         return xlsx_response(str(self.export_filename), headers, rows)
 
     export_xlsx.short_description = _("Export selected rows to Excel")
+
+
+AREA_FILTER_CHOICES_CAP = 300
+
+
+class AreaListFilter(admin.SimpleListFilter):
+    """Rows within an area: the two levels below the user's own area (for a superuser, counties
+    and townships), in tree order. One query for the choices, whatever the number of rows.
+
+    The rows' area is the admin's `area_field` (set `area_field` on a subclass to follow another
+    path, e.g. "worker__area"). A code outside the user's reach leaves nothing, since the list is
+    already scoped.
+    """
+
+    title = _("area")
+    parameter_name = "within"
+    area_field: str | None = None
+
+    def __init__(self, request, params, model, model_admin):
+        area_field = self.area_field or getattr(model_admin, "area_field", "area")
+        self.path_field = f"{area_field}__path" if area_field else "path"
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        root = actor_root_path(request.user)
+        if root is None:
+            return []
+        own_level = request.user.admin_area.level if root else AdminArea.Level.CITY
+        levels = [
+            level for level in (own_level + 1, own_level + 2) if level <= AdminArea.Level.COMMUNITY
+        ]
+        rows = (
+            AdminArea.objects.filter(level__in=levels, path__startswith=root)
+            .order_by("path")
+            .values_list("code", "name", "level")
+        )
+        return [
+            (code, f"— {name}" if len(levels) == 2 and level == levels[-1] else name)
+            for code, name, level in rows[:AREA_FILTER_CHOICES_CAP]
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        path = AdminArea.objects.filter(code=self.value()).values_list("path", flat=True).first()
+        if path is None:
+            return queryset.none()
+        return queryset.filter(**{f"{self.path_field}__startswith": path})

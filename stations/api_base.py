@@ -1,5 +1,6 @@
 """API building blocks shared by every app: scoped viewsets, permissions, pagination, errors, tokens."""
 
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, transaction
@@ -125,7 +126,14 @@ class TokenView(ObtainAuthToken):
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        # A token is a login: the audit trail (django-axes' access log) and last_login record it
+        # as they do an admin or portal login.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        return Response({"token": token.key})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, *args, **kwargs):

@@ -376,6 +376,14 @@ def _area_import(source: str | Path | IO[bytes], *, actor, name: str | None) -> 
         if problems:
             errors.extend(RowError(number, "code", problem) for problem in problems)
             continue
+        if parent_path is not None and f"/{code}/" in parent_path:
+            # The parent lies (or, after this file's moves, would lie) under this very area. Only
+            # reachable with published irregular codes (a township 150602000001 under its county
+            # 150602000000), where the level and prefix rules alone allow the loop.
+            errors.append(
+                RowError(number, "parent", _("An area cannot move under its own descendant."))
+            )
+            continue
         path = path_for(parent_path=parent_path, code=code)
         if root and not path.startswith(root):
             errors.append(RowError(number, "code", _("This area is outside your reach.")))

@@ -23,6 +23,8 @@ Ledger figures (per station and calendar year; for the current year, up to the a
       resident-weeks: for every resident assignment at the station, the days it overlaps the period
       (both ends included) divided by 7, summed. Three residents on post all year give W = 3 × 365/7;
       one who joined on 1 July adds 184/7. No resident-weeks: no figure (and the rule fails).
+      `worker_hours` splits it by resident worker (each one's C over their own W), since the
+      rule is about each worker: the station's figure can pass while one of its workers is short.
     - Service cases = the number of distinct case references among the station's individual-case
       entries in the period: the sessions of one case count once, and a case with sessions in two
       years counts in both.
@@ -390,14 +392,7 @@ def ledger_figures(
     if end is None or not ids:
         return figures
 
-    by_resident = Exists(
-        StationAssignment.objects.filter(
-            station_id=OuterRef("station_id"),
-            worker_id=OuterRef("worker_id"),
-            role__in=RESIDENT_ROLES,
-            starts_on__lte=OuterRef("served_on"),
-        ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=OuterRef("served_on")))
-    )
+    by_resident = _by_resident_on_the_day()
     totals = (
         ServiceLogEntry.objects.filter(station_id__in=ids, served_on__range=(start, end))
         .values("station_id")
@@ -429,6 +424,117 @@ def ledger_figures(
     for station_id, total in days.items():
         figures[station_id].resident_weeks = Decimal(total) / WEEK
     return figures
+
+
+# --- per resident worker ------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerHours:
+    """One resident worker's hours in communities at a station in a year, per week on post."""
+
+    worker_id: int
+    name: str
+    minimum: Decimal
+    community_hours: Decimal = Decimal(0)
+    days_on_post: int = 0
+
+    @property
+    def resident_weeks(self) -> Decimal:
+        return Decimal(self.days_on_post) / WEEK
+
+    @property
+    def hours_per_week(self) -> Decimal | None:
+        if not self.days_on_post:
+            return None
+        return (self.community_hours / self.resident_weeks).quantize(
+            TWO_PLACES, rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def met(self) -> bool:
+        figure = self.hours_per_week
+        return figure is not None and figure >= self.minimum
+
+    def as_dict(self) -> dict:
+        return {
+            "worker": self.worker_id,
+            "name": self.name,
+            "days_on_post": self.days_on_post,
+            "resident_weeks": self.resident_weeks.quantize(TWO_PLACES, rounding=ROUND_HALF_UP),
+            "community_hours": self.community_hours,
+            "hours_per_week": self.hours_per_week,
+            "min_hours_per_week": self.minimum,
+            "met": self.met,
+        }
+
+
+def _by_resident_on_the_day() -> Exists:
+    """The entry was logged by a worker holding a resident assignment at its station that day."""
+    return Exists(
+        StationAssignment.objects.filter(
+            station_id=OuterRef("station_id"),
+            worker_id=OuterRef("worker_id"),
+            role__in=RESIDENT_ROLES,
+            starts_on__lte=OuterRef("served_on"),
+        ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=OuterRef("served_on")))
+    )
+
+
+def worker_hours(
+    stations: Iterable[Station],
+    *,
+    year: int,
+    as_of: datetime.date | None = None,
+    rules: dict[int, StaffingRule] | None = None,
+) -> dict[int, list[WorkerHours]]:
+    """Jinan's "24 hours a week in communities" for each resident worker, by station pk.
+
+    The station's figure (`LedgerFigures.hours_per_resident_week`) split by worker: a worker's
+    community hours C (as counted there: entries naming a community, logged while resident at
+    the station) over their own resident-weeks W (the days their resident assignments at the
+    station overlap the period, divided by 7). Workers who were never resident in the period are
+    left out; the list is by name. Cost: three queries whatever the number of stations.
+    """
+    stations = list(stations)
+    ids = [station.pk for station in stations]
+    rules = rules if rules is not None else rules_for(stations)
+    found: dict[int, list[WorkerHours]] = {station.pk: [] for station in stations}
+    start, end = ledger_period(year, as_of)
+    if end is None or not ids:
+        return found
+    assignments = (
+        StationAssignment.objects.filter(
+            station_id__in=ids, role__in=RESIDENT_ROLES, starts_on__lte=end
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+        .values_list("station_id", "worker_id", "worker__name", "starts_on", "ends_on")
+    )
+    by_key: dict[tuple[int, int], WorkerHours] = {}
+    for station_id, worker_id, name, starts_on, ends_on in assignments:
+        key = (station_id, worker_id)
+        if key not in by_key:
+            minimum = rules[station_id].min_community_hours_per_week
+            by_key[key] = WorkerHours(worker_id=worker_id, name=name, minimum=minimum)
+        by_key[key].days_on_post += overlap_days(starts_on, ends_on, start, end)
+    totals = (
+        ServiceLogEntry.objects.filter(
+            station_id__in=ids, served_on__range=(start, end), community__isnull=False
+        )
+        .filter(_by_resident_on_the_day())
+        .values("station_id", "worker_id")
+        .annotate(hours=Sum("hours"))
+        .order_by()
+    )
+    for row in totals:
+        figure = by_key.get((row["station_id"], row["worker_id"]))
+        if figure is not None:
+            figure.community_hours = row["hours"] or Decimal(0)
+    for (station_id, _worker_id), figure in sorted(
+        by_key.items(), key=lambda item: (item[1].name, item[0][1])
+    ):
+        found[station_id].append(figure)
+    return found
 
 
 # --- both, for a page or a subtree ---------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from stations.access import actor_root_path, area_assert_in_scope
 from stations.areas import code_errors, path_for
 from stations.models import AdminArea, AreaPopulation, User
+from stations.roles import Role
 from stations.station_services import station_signboards_refresh
 
 
@@ -103,16 +104,41 @@ def population_delete(*, actor, population: AreaPopulation) -> None:
 
 
 @transaction.atomic
-def user_save(*, actor, user: User) -> User:
-    """Creates or updates an account within the actor's subtree; only superusers make superusers."""
-    user_validate(actor=actor, user=user)
+def user_save(*, actor, user: User, roles: list[str] | None = None) -> User:
+    """Creates or updates an account within the actor's subtree; only superusers make superusers.
+
+    `roles` are the account's role names as they will be saved (None: the stored ones).
+    """
+    user_validate(actor=actor, user=user, roles=roles)
     user.full_clean(exclude=["password"])
     user.save()
     return user
 
 
-def user_validate(*, actor, user: User) -> None:
+def user_validate(*, actor, user: User, roles: list[str] | None = None) -> None:
     """The actor's rules for an account (the admin form shows them as field errors)."""
+    _user_validate_scope(actor=actor, user=user)
+    if roles is None:
+        roles = list(user.groups.values_list("name", flat=True)) if user.pk else []
+    user_contractor_validate(user=user, roles=roles)
+
+
+def user_contractor_validate(*, user: User, roles: list[str]) -> None:
+    """The contractor role and a contractor organisation go together, both ways.
+
+    Why: the portal and the projects' access rules read the organisation of a contractor user;
+    a role without one would reach nothing, an organisation without the role would be ignored.
+    """
+    has_contractor_role = Role.CONTRACTOR in roles
+    if has_contractor_role and user.contractor_id is None:
+        message = _("A user in the contractor role must be tied to a contractor organisation.")
+        raise ValidationError({"contractor": ValidationError(message, code="contractor_missing")})
+    if user.contractor_id is not None and not has_contractor_role:
+        message = _("A user tied to a contractor organisation must have the contractor role.")
+        raise ValidationError({"groups": ValidationError(message, code="contractor_role_missing")})
+
+
+def _user_validate_scope(*, actor, user: User) -> None:
     if not actor.is_superuser:
         if user.is_superuser:
             raise ValidationError(

@@ -10,7 +10,8 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Contractor
@@ -18,13 +19,13 @@ from stations import rules
 from stations import station_services as services
 from stations.access import scope_to_actor
 from stations.admin_base import (
+    AreaListFilter,
     ExportXlsxMixin,
     ImportAdminMixin,
     ScopedAdminMixin,
     ServiceValidatedForm,
 )
 from stations.models import (
-    AdminArea,
     InspectionEvidence,
     ServiceLogEntry,
     StaffingRule,
@@ -73,34 +74,6 @@ class ScopedRelationsMixin:
                 db_field.related_model.objects.all(), actor=request.user, area_field=area_field
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class CountyFilter(admin.SimpleListFilter):
-    """Rows within one county (or, for a county or township user, one township)."""
-
-    title = _("area")
-    parameter_name = "within"
-    area_path = "area__path"
-
-    def lookups(self, request, model_admin):
-        user_area = request.user.admin_area if not request.user.is_superuser else None
-        level = AdminArea.Level.COUNTY
-        if user_area is not None and user_area.level >= AdminArea.Level.COUNTY:
-            level = min(user_area.level + 1, AdminArea.Level.COMMUNITY)
-        areas = scope_to_actor(
-            AdminArea.objects.filter(level=level, is_virtual=False),
-            actor=request.user,
-            area_field=None,
-        ).values_list("code", "name")
-        return list(areas[:300])
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        path = AdminArea.objects.filter(code=self.value()).values_list("path", flat=True).first()
-        if path is None:
-            return queryset.none()
-        return queryset.filter(**{f"{self.area_path}__startswith": path})
 
 
 class SixHavesFilter(admin.SimpleListFilter):
@@ -165,6 +138,23 @@ def ledger_text(figures, *, brief: bool = False) -> str:
     if brief:
         return f"{verdict}: " + "; ".join(str(part) for part in parts)
     return f"{figures.year} {verdict}: " + "; ".join(str(part) for part in parts)
+
+
+def worker_hours_text(figure) -> str:
+    """One resident worker's weekly hours in communities against the rule."""
+    hours = figure.hours_per_week
+    return str(
+        _(
+            "%(name)s: %(hours)s h/week in communities over %(weeks)s weeks on post (≥ %(minimum)s): %(verdict)s"
+        )
+        % {
+            "name": figure.name,
+            "hours": "-" if hours is None else hours,
+            "weeks": figure.resident_weeks.quantize(rules.TWO_PLACES),
+            "minimum": figure.minimum,
+            "verdict": _("meets") if figure.met else _("short"),
+        }
+    )
 
 
 class RuleResultFilter(admin.SimpleListFilter):
@@ -378,7 +368,7 @@ class StationAdmin(
         "ledger",
     ]
     list_filter = [
-        CountyFilter,
+        AreaListFilter,
         "kind",
         "status",
         "operator",
@@ -397,6 +387,7 @@ class StationAdmin(
         "six_haves_detail",
         "staffing_detail",
         "ledger_detail",
+        "worker_hours_detail",
         "created_at",
         "updated_at",
     ]
@@ -411,7 +402,14 @@ class StationAdmin(
         (_("Run by"), {"fields": ["operator", "contractor"]}),
         (
             _("Rule results"),
-            {"fields": ["six_haves_detail", "staffing_detail", "ledger_detail"]},
+            {
+                "fields": [
+                    "six_haves_detail",
+                    "staffing_detail",
+                    "ledger_detail",
+                    "worker_hours_detail",
+                ]
+            },
         ),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
@@ -477,6 +475,18 @@ class StationAdmin(
         if obj is None or obj.pk is None:
             return "-"
         return ledger_text(self._results(obj)[1])
+
+    @admin.display(description=_("hours in communities per resident worker (latest year)"))
+    def worker_hours_detail(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        year = self._results(obj)[1].year
+        figures = rules.worker_hours([obj], year=year)[obj.pk]
+        if not figures:
+            return _("No resident staff in %(year)d.") % {"year": year}
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((worker_hours_text(figure),) for figure in figures)
+        )
 
     def save_service(self, request, obj, form, change):
         services.station_save(actor=request.user, station=obj)
@@ -564,7 +574,7 @@ class InspectionResultFilter(admin.SimpleListFilter):
 class StationInspectionAdmin(ScopedRelationsMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = InspectionForm
     list_display = ["station", "area", "inspected_on", "inspector", "result"]
-    list_filter = [CountyFilter, "station__kind", InspectionResultFilter]
+    list_filter = [AreaListFilter, "station__kind", "station__status", InspectionResultFilter]
     date_hierarchy = "inspected_on"
     search_fields = ["station__name", "station__signboard_name", "^area__code"]
     autocomplete_fields = ["station"]
@@ -744,7 +754,7 @@ class StationAssignmentAdmin(
         ("note", lambda obj, actor: obj.note),
     ]
     list_display = ["worker", "role", "station", "area", "starts_on", "ends_on"]
-    list_filter = [CountyFilter, "role", "station__kind", RunningFilter]
+    list_filter = [AreaListFilter, "role", "station__kind", "station__status", RunningFilter]
     search_fields = ["worker__name", "station__name", "station__signboard_name"]
     autocomplete_fields = ["station", "worker"]
     list_select_related = ["station", "area", "worker"]
@@ -822,7 +832,7 @@ class ServiceLogEntryAdmin(
         "station",
         "case_reference",
     ]
-    list_filter = [CountyFilter, "kind", "station__kind"]
+    list_filter = [AreaListFilter, "kind", "station__kind", "station__status"]
     search_fields = ["worker__name", "case_reference", "station__name", "^community__code"]
     autocomplete_fields = ["station", "worker", "community"]
     list_select_related = ["station", "worker", "community"]

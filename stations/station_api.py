@@ -311,15 +311,37 @@ class StatusHistorySerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class WorkerHoursSerializer(serializers.Serializer):
+    worker = serializers.IntegerField()
+    name = serializers.CharField()
+    days_on_post = serializers.IntegerField()
+    resident_weeks = _decimal()
+    community_hours = _decimal()
+    hours_per_week = _decimal(allow_null=True)
+    min_hours_per_week = _decimal()
+    met = serializers.BooleanField()
+
+
 class StationDetailSerializer(StationOutputSerializer):
-    """A station with its status history; the staffing check and ledger figures are added by the
-    viewset (they are computed for the given date and year)."""
+    """A station with its status history and, for the ledger's year, each resident worker's
+    hours in communities per week on post; the staffing check and ledger figures are added by
+    the viewset (they are computed for the given date and year)."""
 
     status_history = StatusHistorySerializer(source="status_changes", many=True)
+    resident_hours = serializers.SerializerMethodField()
 
     class Meta(StationOutputSerializer.Meta):
-        fields = [*StationOutputSerializer.Meta.fields, "status_history"]
+        fields = [*StationOutputSerializer.Meta.fields, "status_history", "resident_hours"]
         read_only_fields = fields
+
+    @extend_schema_field(WorkerHoursSerializer(many=True))
+    def get_resident_hours(self, station) -> list[dict]:
+        options = self.context.get("rule_options", {})
+        on = options.get("on") or timezone.localdate()
+        figures = rules.worker_hours([station], year=options.get("year") or on.year, as_of=on)
+        return WorkerHoursSerializer(
+            [figure.as_dict() for figure in figures[station.pk]], many=True
+        ).data
 
 
 class StatusChangeSerializer(serializers.Serializer):

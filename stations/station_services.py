@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.models import Contractor
+from projects.models import Contract, Contractor
 from stations.access import actor_root_path, area_assert_in_scope, area_in_scope
 from stations.areas import codes_in_path
 from stations.evidence import sniff_content_type
@@ -284,11 +284,71 @@ def station_validate(station: Station, *, stored: Station | None = None) -> None
         conflict = _same_contractor_conflict(station, area)
         if conflict:
             add("contractor", conflict, "station_contractor_same_as_county")
+    if (
+        area is not None
+        and station.contractor_id
+        and "contractor" not in errors
+        and _contract_check_due(station, stored)
+        and not _covered_by_contract(station, area)
+    ):
+        add(
+            "contractor",
+            _(
+                "%(contractor)s has no contract in force for this station: a signed or active "
+                "contract of theirs, running today (or, for a station not yet open, starting "
+                "later), that names the station or its township. Record the contract first, or "
+                "say who runs the station."
+            )
+            % {"contractor": station.contractor.name},
+            "station_contractor_without_contract",
+        )
     if errors:
         raise ValidationError(errors)
     if area is not None:
         station.signboard_name = station_signboard(station)
     station.full_clean(exclude=["signboard_name"] if area is None else None)
+
+
+def _contract_check_due(station: Station, stored: Station | None) -> bool:
+    """Whether a contractor-run station must show its contract now: when it is recorded, when
+    who runs it changes, and when it opens. A closed station is history; a city centre's
+    contract is not bought by a county, so none is on the platform to check."""
+    if station.status == Status.CLOSED or station.kind == Kind.CITY_CENTRE:
+        return False
+    if stored is None:
+        return True
+    return (
+        stored.contractor_id != station.contractor_id
+        or stored.operator != station.operator
+        or (station.status == Status.OPERATING and stored.status != Status.OPERATING)
+    )
+
+
+def _covered_by_contract(station: Station, area: AdminArea) -> bool:
+    """Whether the station's contractor holds a contract in force that covers the station.
+
+    In force: signed or active, and running today (a station not yet open may be covered by a
+    contract starting later). Covering: the contract names the station; or, for a township
+    station, its township among the landing townships (a room, its township); or, for a county
+    centre, the contract is the county's own and names no landing township (the total
+    station's contract). Cost: one query.
+    """
+    today = timezone.localdate()
+    contracts = Contract.objects.filter(
+        contractor_id=station.contractor_id,
+        status__in=[Contract.Status.SIGNED, Contract.Status.ACTIVE],
+        end_date__gte=today,
+    )
+    if station.status in OPEN_STATUSES:
+        contracts = contracts.filter(start_date__lte=today)
+    covers = Q(stations=station.pk) if station.pk else Q(pk__in=[])
+    if station.kind == Kind.TOWNSHIP_STATION:
+        covers |= Q(townships=area)
+    elif station.kind == Kind.COMMUNITY_ROOM and area.parent_id:
+        covers |= Q(townships__code=area.parent_id)
+    elif station.kind == Kind.COUNTY_CENTRE:
+        covers |= Q(area=area, townships__isnull=True)
+    return contracts.filter(covers).exists()
 
 
 def _same_contractor_conflict(station: Station, area: AdminArea) -> str | None:
@@ -794,6 +854,11 @@ def log_entry_save(*, actor, entry: ServiceLogEntry) -> ServiceLogEntry:
         stored = ServiceLogEntry.objects.filter(pk=entry.pk).select_related("area").first()
         if stored is not None:
             area_assert_in_scope(stored.area, actor=actor, field="station")
+    if entry.worker_id:
+        # Entries of one worker are saved one at a time: two recorded at once would each see
+        # the other missing from the day's hours and together pass 24.
+        worker_model = ServiceLogEntry._meta.get_field("worker").related_model
+        list(worker_model.objects.select_for_update().filter(pk=entry.worker_id).values("pk"))
     log_entry_validate(entry)
     if entry.pk is None:
         entry.recorded_by = actor if actor and actor.pk else None

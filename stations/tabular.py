@@ -7,6 +7,7 @@ the row number a person sees in Excel (the header is row 1).
 import csv
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,13 +78,15 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    # openpyxl (and zipfile, zlib, the XML parser under it) raise many kinds on a damaged file;
+    # a read-only workbook streams its sheet, so damage inside the sheet surfaces mid-iteration.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        sheet = workbook.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield ["" if value is None else _cell_text(value) for value in values]
+    except Exception as exc:
         raise _file_error(_("The .xlsx file cannot be read: %(error)s") % {"error": exc}) from None
-    sheet = workbook.worksheets[0]
-    for values in sheet.iter_rows(values_only=True):
-        yield ["" if value is None else _cell_text(value) for value in values]
     workbook.close()
 
 
@@ -118,11 +121,13 @@ def read_table(
             _("The file is larger than the limit of %(limit)d MB.")
             % {"limit": max_bytes // (1024 * 1024)}
         )
+    if not data:
+        raise _file_error(_("The file is empty."))
     lower = name.lower()
     if lower.endswith(".gz") or data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             raise _file_error(_("The compressed file is damaged.")) from None
         lower = lower.removesuffix(".gz")
     if lower.endswith(".xlsx") or data[:4] == b"PK\x03\x04":

@@ -3,7 +3,7 @@
 import datetime
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.forms.models import construct_instance
@@ -21,6 +21,7 @@ from talent import services
 from talent.exports import worker_export_response
 from talent.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, worker_import
 from talent.models import (
+    WORKER_REACH,
     Certificate,
     ExamEntry,
     IncentiveGrant,
@@ -29,6 +30,7 @@ from talent.models import (
     Training,
     TrainingAttendance,
     Worker,
+    worker_reach,
 )
 from talent.periods import required_hours
 from talent.qualifications import (
@@ -47,10 +49,10 @@ from talent.selectors import (
 
 # Where each related model keeps its area, to scope foreign-key pickers.
 AREA_FIELDS = {
-    Worker: "area",
+    Worker: WORKER_REACH,
     Training: "area",
     IncentivePolicy: "area",
-    Certificate: "worker__area",
+    Certificate: worker_reach("worker__"),
 }
 
 
@@ -192,6 +194,14 @@ class ShortOfHoursListFilter(admin.SimpleListFilter):
 # --- workers -------------------------------------------------------------------------------------
 
 
+def _only_kept_elsewhere(error: ValidationError) -> bool:
+    """Whether the one problem is that another bureau keeps the person (then they are linked)."""
+    errors = getattr(error, "error_dict", {})
+    return list(errors) == ["id_number"] and [e.code for e in errors["id_number"]] == [
+        "worker_in_other_area"
+    ]
+
+
 class WorkerForm(forms.ModelForm):
     """Runs the service's validation, including the one-record-per-person rule for the actor."""
 
@@ -224,6 +234,9 @@ class WorkerForm(forms.ModelForm):
             if "id_number" not in exclude:
                 services.worker_assert_new_person(self.instance, actor=self.actor)
         except ValidationError as error:
+            if self.instance.pk is None and _only_kept_elsewhere(error):
+                return  # a new person kept by another bureau is linked when saved
+
             # A field left out of the form (a masked ID number) reports on the form as a whole.
             by_field: dict = {}
             for field, messages in error.message_dict.items():
@@ -260,6 +273,7 @@ class WorkerAdmin(TalentScopeMixin, ImportAdminMixin, ScopedAdminMixin, admin.Mo
     # Name only: an ID number typed into the search box would end up in the URL and the logs.
     # Staff find a person by ID number with the "Find by ID number" page (a POST).
     search_fields = ["name"]
+    autocomplete_fields = ["area"]
     list_filter = [
         WithinAreaListFilter,
         CertificateLevelListFilter,
@@ -275,7 +289,13 @@ class WorkerAdmin(TalentScopeMixin, ImportAdminMixin, ScopedAdminMixin, admin.Mo
     editable_fields = WorkerForm.Meta.fields
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # A person is reached through their own area or an area linked to them, so the scope is
+        # applied here with WORKER_REACH instead of ScopedAdminMixin's own-area rule.
+        queryset = scope_to_actor(
+            super(ScopedAdminMixin, self).get_queryset(request),
+            actor=request.user,
+            area_field=WORKER_REACH,
+        )
         return with_qualifications(queryset.select_related("area").prefetch_related("certificates"))
 
     def get_list_display(self, request):
@@ -350,7 +370,21 @@ class WorkerAdmin(TalentScopeMixin, ImportAdminMixin, ScopedAdminMixin, admin.Mo
         return type(form.__name__, (form,), {"actor": request.user})
 
     def save_service(self, request, obj, form, change):
-        services.worker_save(actor=request.user, worker=obj)
+        if change:
+            services.worker_save(actor=request.user, worker=obj)
+            return
+        worker, linked = services.worker_register(actor=request.user, worker=obj)
+        if linked:
+            # The admin goes on with the stored person (their page, the inlines' certificates).
+            obj.pk = worker.pk
+            messages.info(
+                request,
+                _(
+                    "This person is kept by another bureau; they are now linked to %(area)s "
+                    "and their record was not changed."
+                )
+                % {"area": obj.area.name},
+            )
 
     def delete_service(self, request, obj):
         services.worker_delete(actor=request.user, worker=obj)
@@ -528,6 +562,7 @@ class TrainingAdmin(TalentScopeMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["held_on", "topic", "organiser", "hours", "area"]
     list_filter = [WithinAreaListFilter]
     search_fields = ["topic", "organiser"]
+    autocomplete_fields = ["area"]
     list_select_related = ["area"]
     date_hierarchy = "held_on"
     inlines = [AttendanceInline]
@@ -588,6 +623,7 @@ class IncentivePolicyAdmin(TalentScopeMixin, ScopedAdminMixin, admin.ModelAdmin)
     ]
     list_filter = [WithinAreaListFilter, "kind"]
     search_fields = ["name"]
+    autocomplete_fields = ["area"]
     list_select_related = ["area"]
 
     def save_service(self, request, obj, form, change):

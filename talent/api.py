@@ -38,6 +38,7 @@ from talent.filters import (
 )
 from talent.identity import age_on
 from talent.models import (
+    WORKER_REACH,
     Certificate,
     ExamEntry,
     IncentiveGrant,
@@ -46,6 +47,7 @@ from talent.models import (
     Training,
     TrainingAttendance,
     Worker,
+    worker_reach,
 )
 from talent.periods import required_hours
 from talent.qualifications import highest_certificate, qualification_flags
@@ -104,7 +106,7 @@ def incentive_kind_field(**kwargs) -> NamedChoiceField:
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A related row named by pk; rows outside the caller's subtree read as unknown."""
 
-    def __init__(self, *, area_field: str = "area", **kwargs):
+    def __init__(self, *, area_field: str | tuple[str, ...] = "area", **kwargs):
         self.area_field = area_field
         super().__init__(**kwargs)
 
@@ -159,6 +161,7 @@ class WorkerOutputSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.code")
     area_name = serializers.CharField(source="area.name")
     certificates = WorkerCertificateSerializer(many=True)
+    served_areas = serializers.SerializerMethodField()
     highest_level = serializers.SerializerMethodField()
     is_professional_staff = serializers.SerializerMethodField()
     has_social_work_qualification = serializers.SerializerMethodField()
@@ -181,6 +184,7 @@ class WorkerOutputSerializer(serializers.ModelSerializer):
             "area",
             "area_name",
             "is_active",
+            "served_areas",
             "certificates",
             "highest_level",
             "is_professional_staff",
@@ -198,6 +202,10 @@ class WorkerOutputSerializer(serializers.ModelSerializer):
     def get_birth_date(self, worker) -> str | None:
         """Only for roles that see personal data: it is part of the ID number."""
         return worker.birth_date.isoformat() if _sees_personal_data(self) else None
+
+    def get_served_areas(self, worker) -> list[str]:
+        """The codes of the further areas the person serves (linked), besides their own."""
+        return [link.area.code for link in worker.area_links.all()]
 
     def get_age(self, worker) -> int:
         return age_on(worker.birth_date, self.context["today"])
@@ -323,6 +331,7 @@ class WorkerViewSet(ServiceViewSet):
     """Social workers. ID numbers and phones are masked unless your role sees personal data."""
 
     queryset = Worker.objects.all()
+    area_field = WORKER_REACH
     input_serializer_class = WorkerInputSerializer
     output_serializer_class = WorkerOutputSerializer
     filterset_class = WorkerFilter
@@ -335,6 +344,32 @@ class WorkerViewSet(ServiceViewSet):
 
     def delete_service(self, obj):
         services.worker_delete(actor=self.request.user, worker=obj)
+
+    @extend_schema(responses={201: WorkerOutputSerializer, 200: WorkerOutputSerializer})
+    def create(self, request, *args, **kwargs):
+        """Registers a person; one already kept by another county is linked to the area given
+        instead (200, the stored record unchanged, `served_areas` naming the area)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        worker, linked = services.worker_register(
+            actor=request.user, worker=Worker(**serializer.validated_data)
+        )
+        return self._respond(worker, status.HTTP_200_OK if linked else status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransferSerializer, responses={204: None})
+    @action(detail=True, methods=["post"], permission_classes=[TransferPermission])
+    def unlink(self, request, pk=None):
+        """Ends the link of the worker to one of your areas (the person stays registered)."""
+        worker = self.get_object()
+        serializer = TransferSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        link = worker.area_links.filter(area=serializer.validated_data["area"]).first()
+        if link is None:
+            raise exceptions.ValidationError(
+                {"area": [_("The person is not linked to this area.")]}
+            )
+        services.worker_unlink(actor=request.user, link=link)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=IdNumberSerializer, responses=WorkerOutputSerializer)
     @action(detail=False, methods=["post"], permission_classes=[LookupPermission])
@@ -441,7 +476,7 @@ class CertificateOutputSerializer(serializers.ModelSerializer):
 
 class CertificateInputSerializer(serializers.ModelSerializer):
     level = level_field()
-    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all())
+    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all(), area_field=WORKER_REACH)
 
     class Meta:
         model = Certificate
@@ -455,7 +490,7 @@ class CertificateViewSet(ServiceViewSet):
     """National social-worker certificates, with their registration periods and hours."""
 
     queryset = Certificate.objects.all()
-    area_field = "worker__area"
+    area_field = worker_reach("worker__")
     input_serializer_class = CertificateInputSerializer
     output_serializer_class = CertificateOutputSerializer
     filterset_class = CertificateFilter
@@ -473,7 +508,7 @@ class CertificateViewSet(ServiceViewSet):
 class RegistrationInputSerializer(serializers.ModelSerializer):
     status = registration_status_field(required=False)
     certificate = ScopedPrimaryKeyField(
-        queryset=Certificate.objects.all(), area_field="worker__area"
+        queryset=Certificate.objects.all(), area_field=worker_reach("worker__")
     )
 
     class Meta:
@@ -488,7 +523,7 @@ class RegistrationViewSet(ServiceViewSet):
     """Registration periods (注册登记) with the continuing-education hours in each."""
 
     queryset = Registration.objects.all()
-    area_field = "certificate__worker__area"
+    area_field = worker_reach("certificate__worker__")
     input_serializer_class = RegistrationInputSerializer
     output_serializer_class = RegistrationOutputSerializer
     filterset_class = RegistrationFilter
@@ -574,7 +609,7 @@ class AttendanceOutputSerializer(serializers.ModelSerializer):
 
 class AttendanceInputSerializer(serializers.ModelSerializer):
     training = AttendableTrainingField()
-    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all())
+    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all(), area_field=WORKER_REACH)
 
     class Meta:
         model = TrainingAttendance
@@ -588,7 +623,7 @@ class AttendanceViewSet(ServiceViewSet):
     """Who attended which training, and the hours credited."""
 
     queryset = TrainingAttendance.objects.all()
-    area_field = "worker__area"
+    area_field = worker_reach("worker__")
     input_serializer_class = AttendanceInputSerializer
     output_serializer_class = AttendanceOutputSerializer
     filterset_class = AttendanceFilter
@@ -630,7 +665,7 @@ class ExamSummaryRowSerializer(serializers.Serializer):
 
 class ExamEntryInputSerializer(serializers.ModelSerializer):
     level = level_field()
-    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all())
+    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all(), area_field=WORKER_REACH)
 
     class Meta:
         model = ExamEntry
@@ -643,7 +678,7 @@ class ExamEntryViewSet(ServiceViewSet):
     """Registrations for the national exam, and results (to follow the mobilisation work)."""
 
     queryset = ExamEntry.objects.all()
-    area_field = "worker__area"
+    area_field = worker_reach("worker__")
     input_serializer_class = ExamEntryInputSerializer
     output_serializer_class = ExamEntryOutputSerializer
     filterset_class = ExamEntryFilter
@@ -753,7 +788,7 @@ class GrantOutputSerializer(serializers.ModelSerializer):
 class GrantInputSerializer(serializers.ModelSerializer):
     level = level_field(required=False, allow_blank=True)
     policy = ScopedPrimaryKeyField(queryset=IncentivePolicy.objects.all())
-    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all())
+    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all(), area_field=WORKER_REACH)
 
     class Meta:
         model = IncentiveGrant

@@ -433,9 +433,9 @@ def _incentives(demo: _Demo, workers: list[Worker], certificates: list[Certifica
         name="鄂尔多斯市社会工作者一次性工作补贴（演示）",
         defaults={
             "kind": IncentivePolicy.Kind.HIRING_SUBSIDY,
-            "assistant_amount": Decimal(5000),
-            "intermediate_amount": Decimal(10000),
-            "senior_amount": Decimal(20000),
+            "assistant_amount": Decimal("5000.00"),
+            "intermediate_amount": Decimal("10000.00"),
+            "senior_amount": Decimal("20000.00"),
             "description": "民办社会工作服务机构新聘用且就业满一年的持证社会工作者，按证书等级一次性补贴"
             "（参照厦门市标准，演示数据）。",
         },
@@ -445,7 +445,7 @@ def _incentives(demo: _Demo, workers: list[Worker], certificates: list[Certifica
         name="鄂尔多斯市高级社会工作者奖励（演示）",
         defaults={
             "kind": IncentivePolicy.Kind.AWARD,
-            "senior_amount": Decimal(80000),
+            "senior_amount": Decimal("80000.00"),
             "description": "在本市就业满五年且取得高级社会工作者职业资格的社会工作专业人才一次性奖励（演示数据）。",
         },
     )

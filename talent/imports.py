@@ -18,8 +18,9 @@ naming the column that differs. A repeated ID number without a further certifica
 
 All or nothing: the whole file is validated first (every problem is reported with its row), then
 written in one transaction with bulk statements. A row whose ID number is already recorded updates
-that worker when the actor reaches them; otherwise the row is refused naming the bureau that keeps
-the record (see `talent.services.workers`). Cost: one query for the areas named, one per 5,000 rows to
+that worker when the actor's bureau keeps the record; a person kept by another bureau is linked to
+the row's area instead, and the stored record is not overwritten (see `talent.services.workers`);
+the row's certificates are recorded for that person as for any other. Cost: one query for the areas named, one per 5,000 rows to
 find stored workers and certificates, then bulk INSERT/UPDATE in batches; unchanged rows cost
 nothing.
 """
@@ -45,12 +46,10 @@ from stations.models import AdminArea
 from stations.tabular import ImportRejected, RowError, read_table
 from stations.validators import validate_id_number
 from talent.identity import id_number_birth_date, id_number_gender
-from talent.models import Certificate, Worker
+from talent.models import Certificate, Worker, WorkerAreaLink
 from talent.services import (
     FIRST_EXAM_YEAR,
-    bureau_names,
     normalise_id_number,
-    registered_elsewhere_message,
 )
 from talent.validators import PHONE_RE
 
@@ -183,6 +182,7 @@ class WorkerImportResult:
     unchanged: int = 0
     certificates_created: int = 0
     certificates_updated: int = 0
+    linked: int = 0  # people kept by another bureau, linked to an area of the file
     seconds: float = 0.0
     validation_seconds: float = 0.0  # reading and checking the file, before the first write
 
@@ -191,7 +191,7 @@ class WorkerImportResult:
         return self.rows / self.seconds if self.seconds else 0.0
 
     def __str__(self) -> str:
-        return _(
+        summary = _(
             "%(rows)d rows read: %(created)d workers created, %(updated)d updated, "
             "%(unchanged)d unchanged; %(certificates)d certificates created, "
             "%(certificates_updated)d updated."
@@ -203,6 +203,13 @@ class WorkerImportResult:
             "certificates": self.certificates_created,
             "certificates_updated": self.certificates_updated,
         }
+        if not self.linked:
+            return summary
+        linked = _(
+            "%(linked)d people kept by another bureau were linked to your areas "
+            "(their records unchanged)."
+        ) % {"linked": self.linked}
+        return f"{summary} {linked}"
 
 
 @dataclass
@@ -445,12 +452,8 @@ def _worker_import(source, *, actor, name) -> WorkerImportResult:
         [certificate[1] for row in rows for _number, certificate in row.certificates]
     )
     held_levels = _held_levels([stored.pk for stored in stored_workers.values()])
-    bureaus = bureau_names(
-        [
-            AdminArea(pk=stored.area_pk, code=stored.area_code, level=stored.area_level)
-            for stored in stored_workers.values()
-            if not stored.area_path.startswith(root)
-        ]
+    links = _stored_links(
+        [stored.pk for stored in stored_workers.values() if not stored.area_path.startswith(root)]
     )
 
     plan = _Plan()
@@ -465,11 +468,7 @@ def _worker_import(source, *, actor, name) -> WorkerImportResult:
             )
             continue
         stored = stored_workers.get(row.id_number)
-        if stored is not None and not stored.area_path.startswith(root):
-            parser.error(
-                row.number, "id_number", registered_elsewhere_message(bureaus[stored.area_pk])
-            )
-            continue
+        kept_elsewhere = stored is not None and not stored.area_path.startswith(root)
         errors_before = len(errors)
         for certificate_row, (level, certificate_number, _obtained_on) in row.certificates:
             owner = stored_certificates.get(certificate_number)
@@ -489,12 +488,32 @@ def _worker_import(source, *, actor, name) -> WorkerImportResult:
                 )
         if len(errors) > errors_before:
             continue
-        plan.add(row, area_pk=area[0], stored=stored, stored_certificates=stored_certificates)
+        if kept_elsewhere:
+            plan.link(row, area_pk=area[0], stored=stored, links=links)
+        plan.add(
+            row,
+            area_pk=area[0],
+            stored=stored,
+            stored_certificates=stored_certificates,
+            keep_fields=kept_elsewhere,
+        )
     if errors:
         raise ImportRejected(sorted(errors, key=lambda error: (error.row, error.column)))
 
     validated = time.monotonic()
     result = plan.write()
+    changed = (
+        result.created,
+        result.updated,
+        result.linked,
+        result.certificates_created,
+        result.certificates_updated,
+    )
+    if any(changed):
+        # Bulk writes leave no audit entries: the figures are refreshed explicitly (debounced).
+        from reports.services import compliance_refresh_after_import
+
+        compliance_refresh_after_import(area_paths={path for _pk, path in areas.values()})
     result.validation_seconds = validated - started
     result.rows = len(table.rows)
     result.seconds = time.monotonic() - started
@@ -547,6 +566,16 @@ def _stored_certificates(numbers: list[str]) -> dict[str, tuple]:
     return found
 
 
+def _stored_links(worker_pks: list[int]) -> set[tuple[int, int]]:
+    """(worker pk, area pk) of the links these workers already have."""
+    found: set[tuple[int, int]] = set()
+    for chunk in _chunks(worker_pks):
+        found.update(
+            WorkerAreaLink.objects.filter(worker_id__in=chunk).values_list("worker_id", "area_id")
+        )
+    return found
+
+
 def _held_levels(worker_pks: list[int]) -> dict[tuple[int, str], str]:
     """The certificate number each stored worker holds at each level."""
     held: dict[tuple[int, str], str] = {}
@@ -570,12 +599,24 @@ class _Plan:
         # Certificates of new workers wait for the workers' pks: (worker, level, number, date).
         self.new_certificates: list[tuple[Worker | int, str, str, datetime.date]] = []
         self.changed_certificates: list[Certificate] = []
+        self.new_links: list[WorkerAreaLink] = []
 
-    def add(self, row: ParsedRow, *, area_pk: int, stored, stored_certificates) -> None:
+    def link(self, row: ParsedRow, *, area_pk: int, stored, links: set) -> None:
+        """A person kept by another bureau: linked to the row's area (once), not overwritten."""
+        if area_pk != stored.area_pk and (stored.pk, area_pk) not in links:
+            links.add((stored.pk, area_pk))
+            self.new_links.append(WorkerAreaLink(worker_id=stored.pk, area_id=area_pk))
+
+    def add(
+        self, row: ParsedRow, *, area_pk: int, stored, stored_certificates, keep_fields=False
+    ) -> None:
         values = dict(row.values)
         del values["area_code"]
         values["area_id"] = area_pk
-        if stored is None:
+        if stored is not None and keep_fields:
+            self.unchanged += 1
+            holder: Worker | int = stored.pk
+        elif stored is None:
             worker = Worker(
                 id_number=row.id_number,
                 birth_date=id_number_birth_date(row.id_number),
@@ -583,7 +624,7 @@ class _Plan:
                 **values,
             )
             self.new_workers.append(worker)
-            holder: Worker | int = worker
+            holder = worker
         else:
             holder = stored.pk
             if stored.fields == values:
@@ -641,7 +682,9 @@ class _Plan:
             unique_fields=["number"],
             update_fields=["level", "obtained_on"],
         )
+        WorkerAreaLink.objects.bulk_create(self.new_links, batch_size=BATCH_SIZE)
         return WorkerImportResult(
+            linked=len(self.new_links),
             created=len(self.new_workers),
             updated=len(self.changed_workers),
             unchanged=self.unchanged,

@@ -101,6 +101,54 @@ class Worker(models.Model):
         return {"area_path": self.area.path}
 
 
+class WorkerAreaLink(models.Model):
+    """Another area a worker serves besides their own (a second county, say).
+
+    One person, one record: when a county registers someone another county already keeps, the
+    person is linked to the new area instead of being recorded twice. Both counties then reach
+    the record (see WORKER_REACH); the bureau of the worker's own `area` keeps it (changes the
+    person's fields, transfers, deletes), the linked one sees it and records its own facts.
+    """
+
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("worker"), on_delete=models.CASCADE, related_name="area_links"
+    )
+    area = models.ForeignKey(
+        AdminArea,
+        verbose_name=_("area served"),
+        on_delete=models.PROTECT,
+        related_name="worker_links",
+    )
+    created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("area served by a worker")
+        verbose_name_plural = _("areas served by workers")
+        ordering = ["worker", "area__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker", "area"],
+                name="talent_workerarealink_once",
+                violation_error_message=_("This person is already linked to this area."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} – {self.area}"
+
+    def get_additional_data(self) -> dict:
+        return {"area_path": self.area.path}
+
+
+# The paths from a worker to the areas that reach them: their own area and the areas linked.
+WORKER_REACH = ("area", "area_links__area")
+
+
+def worker_reach(prefix: str) -> tuple[str, ...]:
+    """WORKER_REACH from a related row, e.g. worker_reach("worker__") for certificates."""
+    return tuple(f"{prefix}{field}" for field in WORKER_REACH)
+
+
 class Certificate(models.Model):
     """A national social-worker certificate (全国社会工作者职业水平证书)."""
 
@@ -415,6 +463,7 @@ auditlog.register(
     mask_callable="talent.validators.mask_for_audit",
     exclude_fields=["birth_date", "created_at", "updated_at"],
 )
+auditlog.register(WorkerAreaLink)
 auditlog.register(Certificate)
 auditlog.register(Registration)
 auditlog.register(Training)

@@ -82,6 +82,13 @@ def social_work_qualification_condition(on: datetime.date | None = None, *, pref
     )
 
 
+def certified_condition(on: datetime.date | None = None, *, prefix: str = "") -> Q:
+    """Holding a national certificate (any level) obtained by `on`, as a condition on workers."""
+    on = _today(on)
+    certificates = Certificate.objects.filter(worker=OuterRef(f"{prefix}pk"), obtained_on__lte=on)
+    return Q(Exists(certificates))
+
+
 def with_qualifications(qs: QuerySet[Worker], on: datetime.date | None = None) -> QuerySet[Worker]:
     """Annotates `is_professional_staff` and `has_social_work_qualification` on each worker.
 

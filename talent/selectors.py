@@ -26,6 +26,7 @@ from stations.access import actor_root_path, scope_to_actor
 from stations.areas import codes_in_path
 from stations.models import AdminArea
 from talent.models import (
+    WORKER_REACH,
     Certificate,
     ExamEntry,
     IncentiveGrant,
@@ -34,6 +35,8 @@ from talent.models import (
     Training,
     TrainingAttendance,
     Worker,
+    WorkerAreaLink,
+    worker_reach,
 )
 from talent.periods import required_hours
 from talent.qualifications import with_qualifications
@@ -124,11 +127,15 @@ def expiring_registration_condition(
 def workers_shaped(on: datetime.date | None = None) -> QuerySet[Worker]:
     """Workers with area, certificates and both qualification flags (not yet scoped).
 
-    Cost: one query for the page plus one for the page's certificates.
+    Cost: one query for the page plus one for the page's certificates and one for its links.
     """
     return with_qualifications(
         Worker.objects.select_related("area").prefetch_related(
-            Prefetch("certificates", queryset=Certificate.objects.order_by("obtained_on", "pk"))
+            Prefetch("certificates", queryset=Certificate.objects.order_by("obtained_on", "pk")),
+            Prefetch(
+                "area_links",
+                queryset=WorkerAreaLink.objects.select_related("area").order_by("area__code"),
+            ),
         ),
         on,
     )
@@ -136,7 +143,7 @@ def workers_shaped(on: datetime.date | None = None) -> QuerySet[Worker]:
 
 def worker_list(*, actor, on: datetime.date | None = None) -> QuerySet[Worker]:
     """The workers the actor reaches, shaped for lists."""
-    return scope_to_actor(workers_shaped(on), actor=actor)
+    return scope_to_actor(workers_shaped(on), actor=actor, area_field=WORKER_REACH)
 
 
 def certificates_shaped() -> QuerySet[Certificate]:
@@ -147,7 +154,7 @@ def certificates_shaped() -> QuerySet[Certificate]:
 
 
 def certificate_list(*, actor) -> QuerySet[Certificate]:
-    return scope_to_actor(certificates_shaped(), actor=actor, area_field="worker__area")
+    return scope_to_actor(certificates_shaped(), actor=actor, area_field=worker_reach("worker__"))
 
 
 def registrations_shaped() -> QuerySet[Registration]:
@@ -156,7 +163,7 @@ def registrations_shaped() -> QuerySet[Registration]:
 
 def registration_list(*, actor) -> QuerySet[Registration]:
     return scope_to_actor(
-        registrations_shaped(), actor=actor, area_field="certificate__worker__area"
+        registrations_shaped(), actor=actor, area_field=worker_reach("certificate__worker__")
     )
 
 
@@ -214,7 +221,7 @@ def attendances_shaped() -> QuerySet[TrainingAttendance]:
 
 def attendance_list(*, actor) -> QuerySet[TrainingAttendance]:
     """Attendance of the workers the actor reaches (at any training)."""
-    return scope_to_actor(attendances_shaped(), actor=actor, area_field="worker__area")
+    return scope_to_actor(attendances_shaped(), actor=actor, area_field=worker_reach("worker__"))
 
 
 def exam_entries_shaped() -> QuerySet[ExamEntry]:
@@ -222,7 +229,7 @@ def exam_entries_shaped() -> QuerySet[ExamEntry]:
 
 
 def exam_entry_list(*, actor) -> QuerySet[ExamEntry]:
-    return scope_to_actor(exam_entries_shaped(), actor=actor, area_field="worker__area")
+    return scope_to_actor(exam_entries_shaped(), actor=actor, area_field=worker_reach("worker__"))
 
 
 # A path segment is "<12-digit code>/": every division code has exactly 12 digits.

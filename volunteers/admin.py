@@ -1,8 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import CommunityOrg
@@ -430,11 +436,13 @@ class ServiceRecordAdmin(ImportAdminMixin, ScopedPickersMixin, admin.ModelAdmin)
 
     def _each(self, request, queryset, service, **kwargs) -> None:
         done = failed = 0
+        reasons: dict[str, None] = {}
         for record in queryset:
             try:
                 service(actor=request.user, record=record, **kwargs)
-            except ValidationError:
+            except ValidationError as error:
                 failed += 1
+                reasons.update(dict.fromkeys(error.messages))
             else:
                 done += 1
         messages.info(
@@ -442,6 +450,9 @@ class ServiceRecordAdmin(ImportAdminMixin, ScopedPickersMixin, admin.ModelAdmin)
             _("%(done)d records changed, %(failed)d left as they were.")
             % {"done": done, "failed": failed},
         )
+        # Why the others were left (once each), e.g. hours another organisation recorded.
+        for reason in list(reasons)[:5]:
+            messages.warning(request, reason)
 
     @admin.action(description=_("Verify the selected records"), permissions=["change"])
     def verify_selected(self, request, queryset):
@@ -480,8 +491,52 @@ class PointsEntryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["volunteer"]
 
 
+class ProofIssueForm(forms.Form):
+    """Issue a proof: the volunteer, the period and the one organisation (team, station or
+    community organisation) whose activities it counts. Every choice is scoped to the user."""
+
+    volunteer = forms.ModelChoiceField(queryset=Volunteer.objects.none(), label=_("volunteer"))
+    period_start = forms.DateField(label=_("period from"))
+    period_end = forms.DateField(label=_("period to"))
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label=_("issuing team")
+    )
+    station = forms.ModelChoiceField(
+        queryset=Station.objects.none(), required=False, label=_("issuing station")
+    )
+    organisation = forms.ModelChoiceField(
+        queryset=CommunityOrg.objects.none(),
+        required=False,
+        label=_("issuing community organisation"),
+    )
+
+    def __init__(self, *args, request, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, model, area_field in (
+            ("volunteer", Volunteer, "area"),
+            ("team", Team, "area"),
+            ("station", Station, "area"),
+            ("organisation", CommunityOrg, "community"),
+        ):
+            field = self.fields[name]
+            field.widget = AutocompleteSelect(
+                IssuedProof._meta.get_field(name), admin_site, attrs={"style": "width: 24em"}
+            )
+            field.widget.is_required = field.required
+            # Set after the widget, so that the widget's choices are the scoped queryset's.
+            field.queryset = scope_to_actor(
+                model.objects.all(), actor=request.user, area_field=area_field
+            )
+        self.fields["team"].help_text = _(
+            "Name one issuer: the team, the station or the organisation that ran the activities; "
+            "the proof counts only its activities."
+        )
+
+
 @admin.register(IssuedProof)
 class IssuedProofAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Issued proofs: "Add" issues one through the service, each row downloads its PDF."""
+
     list_display = [
         "serial",
         "volunteer",
@@ -490,11 +545,86 @@ class IssuedProofAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "total_hours",
         "issuer_name",
         "issued_at",
+        "download",
     ]
-    list_filter = ["issued_at"]
+    list_filter = [WithinAreaListFilter, "issued_at"]
     search_fields = ["=serial", "volunteer__name"]
     list_select_related = ["volunteer"]
     exclude = ["pdf"]
+    readonly_fields = ["download"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("pdf")
+
+    def has_add_permission(self, request, obj=None):
+        # Adding is issuing, through `proof_issue_view`; the rows themselves never change.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+
+    def get_urls(self):
+        opts = self.opts
+        return [
+            path(
+                "<int:object_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name=f"{opts.app_label}_{opts.model_name}_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("PDF"))
+    def download(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        url = reverse("admin:volunteers_issuedproof_pdf", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def pdf_view(self, request, object_id):
+        """The PDF exactly as issued; a proof outside the user's reach is not found."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        proof = self.get_object(request, str(object_id))
+        data = bytes(IssuedProof.objects.values_list("pdf", flat=True).get(pk=proof.pk))
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="proof-{proof.serial}.pdf"'
+        return response
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Issues a proof through `services.proof_issue`; its errors show on the form."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ProofIssueForm(request.POST or None, request=request, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            try:
+                proof = services.proof_issue(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    _("Proof %(serial)s issued: %(hours)s verified hours in %(count)d activities.")
+                    % {
+                        "serial": proof.serial,
+                        "hours": proof.total_hours,
+                        "count": proof.activity_count,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:volunteers_issuedproof_change", proof.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "media": self.media + form.media,
+            "title": _("Issue a proof of volunteer service"),
+        }
+        return TemplateResponse(request, "admin/volunteers/issue_proof.html", context)
+
+
+def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's errors on the form: on their field when the form has it, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

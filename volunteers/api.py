@@ -707,6 +707,8 @@ class ProofOutputSerializer(serializers.ModelSerializer):
             "issuer_name",
             "area",
             "team",
+            "station",
+            "organisation",
             "issued_by",
             "issued_at",
             "content_hash",
@@ -715,11 +717,19 @@ class ProofOutputSerializer(serializers.ModelSerializer):
 
 
 class ProofIssueSerializer(serializers.Serializer):
+    """Name one issuer: the team, station or community organisation that ran the activities."""
+
     volunteer = ScopedPrimaryKeyField(queryset=Volunteer.objects.all())
     period_start = serializers.DateField()
     period_end = serializers.DateField()
     team = ScopedPrimaryKeyField(queryset=Team.objects.all(), allow_null=True, required=False)
-    issuer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    station = ScopedPrimaryKeyField(queryset=Station.objects.all(), allow_null=True, required=False)
+    organisation = ScopedPrimaryKeyField(
+        queryset=CommunityOrg.objects.all(),
+        area_field="community",
+        allow_null=True,
+        required=False,
+    )
 
 
 @extend_schema(tags=["volunteers"])
@@ -773,15 +783,21 @@ class ProofVerifyThrottle(SimpleRateThrottle):
 def proof_is_current(proof: IssuedProof) -> bool:
     """Whether the hours the proof counted are still verified as printed. One query.
 
-    Recounts the volunteer's verified hours in the period among the issuer's activities (the
-    team's, or those in the issuer's area); a withdrawn verification or a corrected figure since
-    issue makes the proof outdated.
+    Recounts the volunteer's verified hours in the period among the issuer's activities (those
+    the team, station or organisation ran; for an older proof naming no issuer, those in its
+    area); a withdrawn verification or a corrected figure since issue makes the proof outdated.
     """
     records = selectors.verified_records(
         volunteer=proof.volunteer, start=proof.period_start, end=proof.period_end
-    ).filter(activity__area__path__startswith=proof.area.path)
+    )
     if proof.team_id is not None:
         records = records.filter(activity__organiser_team_id=proof.team_id)
+    elif proof.station_id is not None:
+        records = records.filter(activity__organiser_station_id=proof.station_id)
+    elif proof.organisation_id is not None:
+        records = records.filter(activity__organiser_org_id=proof.organisation_id)
+    else:
+        records = records.filter(activity__area__path__startswith=proof.area.path)
     now = records.aggregate(hours=Sum("hours"), activities=Count("pk"))
     return (now["hours"] or Decimal(0), now["activities"]) == (
         proof.total_hours,

@@ -224,6 +224,11 @@ def volunteer_import(
             result.created += 1
         else:
             result.updated += 1
+    if result.created or result.updated:
+        # One refresh of the figures for the whole file, not one per row (debounced).
+        from reports.services import compliance_refresh_after_import
+
+        compliance_refresh_after_import(area_paths={area.path for area in areas_by_code.values()})
     return result
 
 
@@ -341,4 +346,11 @@ def service_record_import(
             raise ImportRejected(_row_errors(number, error, {})) from None
         result.created += 1
         result.verified += int(verify)
+    if result.created:
+        # One refresh of the figures for the whole file, not one per row (debounced).
+        from reports.services import compliance_refresh_after_import
+
+        compliance_refresh_after_import(
+            area_paths={activity.area.path for activity in activities.values()}
+        )
     return result

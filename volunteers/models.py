@@ -545,6 +545,9 @@ class IssuedProof(models.Model):
     area = models.ForeignKey(
         AdminArea, verbose_name=_("issuer's area"), on_delete=models.PROTECT, related_name="+"
     )
+    # The recording organisation that issues the proof: one of a team, a station or a community
+    # organisation, and the proof counts only the activities it ran. (Proofs issued before the
+    # issuer was recorded name none: they counted the activities in `area`.)
     team = models.ForeignKey(
         Team,
         verbose_name=_("issuing team"),
@@ -552,6 +555,22 @@ class IssuedProof(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="proofs",
+    )
+    station = models.ForeignKey(
+        "stations.Station",
+        verbose_name=_("issuing station"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="volunteer_proofs",
+    )
+    organisation = models.ForeignKey(
+        "orgs.CommunityOrg",
+        verbose_name=_("issuing community organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="volunteer_proofs",
     )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -573,6 +592,13 @@ class IssuedProof(models.Model):
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="volunteers_issuedproof_period_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(team__isnull=True, station__isnull=True)
+                | Q(team__isnull=True, organisation__isnull=True)
+                | Q(station__isnull=True, organisation__isnull=True),
+                name="volunteers_issuedproof_one_issuer",
+                violation_error_message=_("A proof has one issuer."),
             ),
         ]
 

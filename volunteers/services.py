@@ -403,6 +403,38 @@ def _locked_record(record: ServiceRecord, *, actor) -> ServiceRecord:
     )
 
 
+def _assert_recording_organisation(record: ServiceRecord, *, actor) -> None:
+    """Whoever records service hours certifies them (the national rule): a record is verified by
+    the account that recorded it, or by another account of the same office (the same area and,
+    for a contractor's account, the same contractor), never by another organisation.
+
+    A record with no recorder on file (recorded from the command line, or by an account since
+    deleted) is verified by any account reaching it; the verifier is stored either way.
+    """
+    recorder = record.recorded_by
+    verifier = _user(actor)
+    if recorder is None or verifier is None or verifier.pk == recorder.pk:
+        return
+    if (
+        verifier.admin_area_id == recorder.admin_area_id
+        and verifier.contractor_id == recorder.contractor_id
+        and verifier.is_superuser == recorder.is_superuser
+    ):
+        return
+    raise ValidationError(
+        {
+            "record": ValidationError(
+                _(
+                    "Hours are certified by the organisation that recorded them: %(recorder)s "
+                    "or another account of the same office verifies this record."
+                )
+                % {"recorder": recorder.get_username()},
+                code="verified_by_another_organisation",
+            )
+        }
+    )
+
+
 def _correction(record: ServiceRecord, *, actor, kind: str, old_hours, reason: str) -> None:
     ServiceRecordCorrection.objects.create(
         record=record,
@@ -443,10 +475,12 @@ def record_create(*, actor, record: ServiceRecord, verify: bool = False) -> Serv
 
 @transaction.atomic
 def record_verify(*, actor, record: ServiceRecord, reason: str = "") -> ServiceRecord:
-    """Verifies a record: its hours start to count and earn points."""
+    """Verifies a record: its hours start to count and earn points. Only the recording
+    organisation verifies (`_assert_recording_organisation`); the verifier is stored."""
     record = _locked_record(record, actor=actor)
     if record.is_verified:
         raise ValidationError(_("The record is already verified."), code="already_verified")
+    _assert_recording_organisation(record, actor=actor)
     record.is_verified = True
     record.verified_by = _user(actor)
     record.verified_at = timezone.now()
@@ -728,6 +762,37 @@ def new_serial() -> str:
     return "".join(secrets.choice(SERIAL_ALPHABET) for _i in range(SERIAL_LENGTH))
 
 
+def proof_issuer(*, team=None, station=None, organisation=None) -> tuple[AdminArea, str, dict]:
+    """The issuing organisation's area, printed name and the activity filter of what it ran.
+
+    Exactly one of the three is given: proofs are issued by the organisation that recorded the
+    hours (the team, station or community organisation that ran the activities).
+    """
+    given = [issuer for issuer in (team, station, organisation) if issuer is not None]
+    if len(given) != 1:
+        raise ValidationError(
+            {
+                "issuer": ValidationError(
+                    _(
+                        "Name the one organisation issuing the proof: the volunteer team, the "
+                        "social-work station or the community organisation that ran the "
+                        "activities."
+                    ),
+                    code="proof_issuer",
+                )
+            }
+        )
+    if team is not None:
+        return team.area, team.name, {"activity__organiser_team": team}
+    if station is not None:
+        return station.area, _station_name(station), {"activity__organiser_station": station}
+    return (
+        organisation.community,
+        organisation.name,
+        {"activity__organiser_org": organisation},
+    )
+
+
 @transaction.atomic
 def proof_issue(
     *,
@@ -736,13 +801,13 @@ def proof_issue(
     period_start: datetime.date,
     period_end: datetime.date,
     team: Team | None = None,
-    issuer_name: str = "",
+    station=None,
+    organisation=None,
 ) -> IssuedProof:
-    """Issues a proof of service over a period: the verified hours the issuer recorded.
-
-    The issuer is a team (its activities count) or the actor's area (activities in its reach).
+    """Issues a proof of service over a period: the verified hours of the activities the issuer
+    (a team, a station or a community organisation, in the actor's reach) ran.
     """
-    # Imported here: the PDF module loads fpdf2 and the font only when a proof is issued.
+    # Imported here: the PDF module loads reportlab and the font only when a proof is issued.
     from volunteers.pdf import ProofLine, render_proof
     from volunteers.selectors import verified_records
 
@@ -751,23 +816,21 @@ def proof_issue(
         raise ValidationError({"period_end": _("The period ends before it starts.")})
     if period_end > timezone.localdate():
         raise ValidationError({"period_end": _("The date lies in the future.")})
-    if team is not None:
-        _assert_stored_in_scope(team, actor=actor, area_field="area", field="team")
-        area, name = team.area, team.name
-    else:
-        area = actor.admin_area if actor.admin_area_id else volunteer.area
-        name = (issuer_name or "").strip() or area.name
+    area, name, ran_by_issuer = proof_issuer(team=team, station=station, organisation=organisation)
+    _assert_linked_in_scope(team, actor=actor, area_field="area", field="team")
+    _assert_linked_in_scope(station, actor=actor, area_field="area", field="station")
+    _assert_linked_in_scope(organisation, actor=actor, area_field="community", field="organisation")
     records = scope_to_actor(
         verified_records(volunteer=volunteer, start=period_start, end=period_end),
         actor=actor,
         area_field="activity__area",
-    )
-    if team is not None:
-        records = records.filter(activity__organiser_team=team)
+    ).filter(**ran_by_issuer)
     records = list(records.order_by("activity__starts_at", "pk"))
     if not records:
         raise ValidationError(
-            _("No verified hours of this volunteer in the period."), code="no_verified_hours"
+            _("No verified hours of this volunteer in the period at activities %(issuer)s ran.")
+            % {"issuer": name},
+            code="no_verified_hours",
         )
     total = sum((record.hours for record in records), Decimal(0))
     proof = IssuedProof(
@@ -780,6 +843,8 @@ def proof_issue(
         issuer_name=name[:200],
         area=area,
         team=team,
+        station=station,
+        organisation=organisation,
         issued_by=_user(actor),
         issued_at=timezone.now(),
     )

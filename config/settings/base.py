@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # A database failure mid-request: a 503 saying nothing was saved, not a server error.
+    "stations.middleware.DatabaseUnavailableMiddleware",
     # Last, so that it sees the authenticated user and can answer a locked-out login.
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,6 +106,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The audit trail of failed logins: a success resets the lock-out counter (AccessAttempt), so
+# failures are also kept in AccessFailureLog, readable by superusers in the admin.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"

@@ -32,20 +32,26 @@ from talent.services.records import (
 )
 from talent.services.workers import (
     already_registered_message,
+    assert_worker_kept_by_actor,
     bureau_area_codes,
     bureau_names,
+    kept_elsewhere_message,
     normalise_id_number,
     registered_elsewhere_message,
     worker_assert_new_person,
     worker_delete,
+    worker_link,
+    worker_register,
     worker_save,
     worker_transfer,
+    worker_unlink,
     worker_validate,
 )
 
 __all__ = [
     "FIRST_EXAM_YEAR",
     "already_registered_message",
+    "assert_worker_kept_by_actor",
     "attendance_delete",
     "attendance_save",
     "attendance_validate",
@@ -61,6 +67,7 @@ __all__ = [
     "grant_save",
     "grant_validate",
     "highest_level_on",
+    "kept_elsewhere_message",
     "normalise_id_number",
     "policy_delete",
     "policy_save",
@@ -73,7 +80,10 @@ __all__ = [
     "training_validate",
     "worker_assert_new_person",
     "worker_delete",
+    "worker_link",
+    "worker_register",
     "worker_save",
     "worker_transfer",
+    "worker_unlink",
     "worker_validate",
 ]

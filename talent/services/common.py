@@ -5,7 +5,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from stations.access import area_in_scope, scope_to_actor
-from talent.models import Worker
+from talent.models import WORKER_REACH, Worker
 
 FIRST_EXAM_YEAR = 2008  # the first national social-worker exam
 
@@ -25,6 +25,20 @@ def assert_stored_in_scope(obj: Model, *, actor, area_field: str, field: str) ->
         raise not_found(field)
 
 
+def worker_reached(worker: Worker, *, actor) -> bool:
+    """Whether the actor reaches the worker: their own area, or an area linked to them.
+
+    Cost: none when the own area is in reach, else one query for the links.
+    """
+    if area_in_scope(worker.area, actor=actor):
+        return True
+    linked = Worker.objects.filter(pk=worker.pk)
+    return (
+        worker.pk is not None
+        and scope_to_actor(linked, actor=actor, area_field=WORKER_REACH).exists()
+    )
+
+
 def assert_worker_in_scope(worker: Worker | None, *, actor, field: str = "worker") -> None:
-    if worker is None or not area_in_scope(worker.area, actor=actor):
+    if worker is None or not worker_reached(worker, actor=actor):
         raise not_found(field, _("No such worker within your reach."))

@@ -6,7 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stations.access import area_assert_in_scope
-from talent.models import Certificate, ExamEntry, Registration, Training, TrainingAttendance
+from talent.models import (
+    Certificate,
+    ExamEntry,
+    Registration,
+    Training,
+    TrainingAttendance,
+    worker_reach,
+)
 from talent.periods import registration_end
 from talent.selectors import training_attendable
 from talent.services.common import (
@@ -37,7 +44,9 @@ def certificate_validate(certificate: Certificate) -> None:
 @transaction.atomic
 def certificate_save(*, actor, certificate: Certificate) -> Certificate:
     """Records a national certificate of a worker the actor reaches."""
-    assert_stored_in_scope(certificate, actor=actor, area_field="worker__area", field="worker")
+    assert_stored_in_scope(
+        certificate, actor=actor, area_field=worker_reach("worker__"), field="worker"
+    )
     assert_worker_in_scope(certificate.worker if certificate.worker_id else None, actor=actor)
     certificate_validate(certificate)
     certificate.save()
@@ -46,7 +55,9 @@ def certificate_save(*, actor, certificate: Certificate) -> Certificate:
 
 @transaction.atomic
 def certificate_delete(*, actor, certificate: Certificate) -> None:
-    assert_stored_in_scope(certificate, actor=actor, area_field="worker__area", field="worker")
+    assert_stored_in_scope(
+        certificate, actor=actor, area_field=worker_reach("worker__"), field="worker"
+    )
     certificate.delete()
 
 
@@ -54,7 +65,10 @@ def certificate_delete(*, actor, certificate: Certificate) -> None:
 def registration_save(*, actor, registration: Registration) -> Registration:
     """Records a registration period; `ends_on` defaults to 3 years after the start."""
     assert_stored_in_scope(
-        registration, actor=actor, area_field="certificate__worker__area", field="certificate"
+        registration,
+        actor=actor,
+        area_field=worker_reach("certificate__worker__"),
+        field="certificate",
     )
     certificate = registration.certificate if registration.certificate_id else None
     assert_worker_in_scope(
@@ -96,7 +110,10 @@ def registration_validate(registration: Registration) -> None:
 @transaction.atomic
 def registration_delete(*, actor, registration: Registration) -> None:
     assert_stored_in_scope(
-        registration, actor=actor, area_field="certificate__worker__area", field="certificate"
+        registration,
+        actor=actor,
+        area_field=worker_reach("certificate__worker__"),
+        field="certificate",
     )
     registration.delete()
 
@@ -149,7 +166,9 @@ def attendance_save(*, actor, attendance: TrainingAttendance) -> TrainingAttenda
     Hours default to the training's. The attendance belongs to the worker's area: a county
     records its own people at a city training, and sees only them there.
     """
-    assert_stored_in_scope(attendance, actor=actor, area_field="worker__area", field="worker")
+    assert_stored_in_scope(
+        attendance, actor=actor, area_field=worker_reach("worker__"), field="worker"
+    )
     training = attendance.training if attendance.training_id else None
     if training is None or not training_attendable(training, actor=actor):
         raise not_found("training")
@@ -161,7 +180,9 @@ def attendance_save(*, actor, attendance: TrainingAttendance) -> TrainingAttenda
 
 @transaction.atomic
 def attendance_delete(*, actor, attendance: TrainingAttendance) -> None:
-    assert_stored_in_scope(attendance, actor=actor, area_field="worker__area", field="worker")
+    assert_stored_in_scope(
+        attendance, actor=actor, area_field=worker_reach("worker__"), field="worker"
+    )
     attendance.delete()
 
 
@@ -173,7 +194,7 @@ def exam_entry_validate(entry: ExamEntry) -> None:
 @transaction.atomic
 def exam_entry_save(*, actor, entry: ExamEntry) -> ExamEntry:
     """Records that a worker registered for the exam in a year (and, later, the result)."""
-    assert_stored_in_scope(entry, actor=actor, area_field="worker__area", field="worker")
+    assert_stored_in_scope(entry, actor=actor, area_field=worker_reach("worker__"), field="worker")
     assert_worker_in_scope(entry.worker if entry.worker_id else None, actor=actor)
     entry.full_clean()
     exam_entry_validate(entry)
@@ -183,5 +204,5 @@ def exam_entry_save(*, actor, entry: ExamEntry) -> ExamEntry:
 
 @transaction.atomic
 def exam_entry_delete(*, actor, entry: ExamEntry) -> None:
-    assert_stored_in_scope(entry, actor=actor, area_field="worker__area", field="worker")
+    assert_stored_in_scope(entry, actor=actor, area_field=worker_reach("worker__"), field="worker")
     entry.delete()

@@ -1,30 +1,34 @@
 """Writes to workers.
 
 One person, one record. A worker is identified across the whole platform by the resident ID
-number (unique). A worker has one current `area` (where they work), and only actors reaching that
-area see or change the record. When someone registers or imports a person whose ID number is
+number (unique). A worker has one own `area` (where the record is kept) and may be linked to
+further areas they serve (`WorkerAreaLink`); actors reaching any of these areas see the record
+(`talent.models.WORKER_REACH`). When someone registers or imports a person whose ID number is
 already recorded:
 
-- in the actor's reach: the existing worker is found and updated (imports) or named by its pk so
-  that the client changes it instead (API and admin create: "already registered (worker 12)");
-- outside the actor's reach: the write is refused with "This person is registered in another area;
-  ask <county>'s civil-affairs bureau to transfer them." Only the name of the county-level bureau
-  that keeps the record is said; nothing of the record itself (name, phone, certificates) is shown,
-  and nothing is overwritten. The keeping bureau (or a common ancestor, such as the city) then
-  moves the worker with `worker_transfer`, after which the new county reaches the record.
+- kept in the actor's reach (the own area): the existing worker is found and updated (imports) or
+  named by its pk so that the client changes it instead (API and admin create: "already registered
+  (worker 12)");
+- kept outside the actor's reach: the person is linked to the area the actor named
+  (`worker_register`, the import), and nothing of the stored record is overwritten: the bureau
+  keeping it stays the one that changes the person's details, transfers or deletes them. The
+  linked county then sees the record (masked as everywhere) and records its own facts about the
+  person (certificates, training attendance, exam entries).
+
+A person who moves for good is transferred by the keeping bureau (`worker_transfer`).
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from stations.access import area_assert_in_scope, area_in_scope
+from stations.access import area_assert_in_scope, area_in_scope, scope_to_actor
 from stations.areas import SIGNIFICANT_DIGITS
 from stations.models import AdminArea
 from stations.validators import validate_id_number
 from talent.identity import id_number_birth_date, id_number_gender
-from talent.models import Worker
-from talent.services.common import assert_stored_in_scope
+from talent.models import WORKER_REACH, Worker, WorkerAreaLink
+from talent.services.common import assert_stored_in_scope, not_found
 
 
 def bureau_area_codes(areas: list[AdminArea]) -> dict[int, str]:
@@ -108,9 +112,38 @@ def worker_assert_new_person(worker: Worker, *, actor) -> None:
     raise ValidationError({"id_number": ValidationError(message, code=code)})
 
 
+def kept_elsewhere_message(bureau_name: str) -> str:
+    return _(
+        "This person's record is kept by %(area)s's civil-affairs bureau; only it can change "
+        "the person's details."
+    ) % {"area": bureau_name}
+
+
+def assert_worker_kept_by_actor(worker: Worker, *, actor) -> None:
+    """Refuses a change of the person's record by an actor who only reaches it through a link.
+
+    An actor who does not reach the record at all is told it does not exist.
+    """
+    if worker.pk is None:
+        return
+    stored = Worker.objects.select_related("area").filter(pk=worker.pk).first()
+    if stored is None or area_in_scope(stored.area, actor=actor):
+        return
+    reached = scope_to_actor(
+        Worker.objects.filter(pk=worker.pk), actor=actor, area_field=WORKER_REACH
+    ).exists()
+    if not reached:
+        raise not_found("area")
+    raise ValidationError(
+        kept_elsewhere_message(bureau_names([stored.area])[stored.area.pk]),
+        code="worker_kept_elsewhere",
+    )
+
+
 @transaction.atomic
 def worker_save(*, actor, worker: Worker) -> Worker:
     """Creates or updates a worker within the actor's reach; one record per ID number."""
+    assert_worker_kept_by_actor(worker, actor=actor)
     assert_stored_in_scope(worker, actor=actor, area_field="area", field="area")
     area_assert_in_scope(worker.area if worker.area_id else None, actor=actor)
     worker_validate(worker)
@@ -125,15 +158,65 @@ def worker_transfer(*, actor, worker: Worker, area: AdminArea) -> Worker:
 
     This is how a bureau hands a person over to the county where they now work.
     """
+    assert_worker_kept_by_actor(worker, actor=actor)
     assert_stored_in_scope(worker, actor=actor, area_field="area", field="area")
     worker.area = area
     worker_validate(worker)
     worker.save(update_fields=["area", "updated_at"])
+    # The new own area needs no link of its own.
+    WorkerAreaLink.objects.filter(worker=worker, area=area).delete()
     return worker
 
 
 @transaction.atomic
 def worker_delete(*, actor, worker: Worker) -> None:
-    """Deletes a worker with their certificates and records; refused while grants refer to them."""
+    """Deletes a worker with their certificates and records; refused while grants refer to them.
+
+    Only the bureau keeping the record deletes the person; a linked county unlinks them instead.
+    """
+    assert_worker_kept_by_actor(worker, actor=actor)
     assert_stored_in_scope(worker, actor=actor, area_field="area", field="area")
     worker.delete()
+
+
+@transaction.atomic
+def worker_link(*, actor, worker: Worker, area: AdminArea) -> tuple[WorkerAreaLink, bool]:
+    """Links a registered person to an area of the actor's that they serve; (link, created).
+
+    The person may be kept anywhere (that is the point: a second county links the person it
+    found by ID number). Linking to the person's own area, or again, changes nothing.
+    """
+    area_assert_in_scope(area, actor=actor)
+    if worker.area_id == area.pk:
+        return WorkerAreaLink(worker=worker, area=area), False
+    link, created = WorkerAreaLink.objects.get_or_create(worker=worker, area=area)
+    return link, created
+
+
+@transaction.atomic
+def worker_unlink(*, actor, link: WorkerAreaLink) -> None:
+    """Removes a link; by an actor reaching the linked area or keeping the person's record."""
+    if not (area_in_scope(link.area, actor=actor) or area_in_scope(link.worker.area, actor=actor)):
+        raise not_found("area")
+    link.delete()
+
+
+@transaction.atomic
+def worker_register(*, actor, worker: Worker) -> tuple[Worker, bool]:
+    """Registers a person in an area of the actor's: (worker, linked).
+
+    A new ID number creates the worker. A person the actor's bureau already keeps is refused
+    (change that record). A person kept elsewhere is linked to `worker.area` instead of being
+    recorded twice, and the stored record is returned unchanged (linked True).
+    """
+    area_assert_in_scope(worker.area if worker.area_id else None, actor=actor)
+    worker_validate(worker)
+    stored = (
+        Worker.objects.select_related("area").filter(id_number=worker.id_number).first()
+        if worker.pk is None
+        else None
+    )
+    if stored is None or area_in_scope(stored.area, actor=actor):
+        return worker_save(actor=actor, worker=worker), False
+    worker_link(actor=actor, worker=stored, area=worker.area)
+    return stored, True

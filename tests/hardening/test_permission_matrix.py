@@ -126,7 +126,7 @@ def _complete_the_world(superuser) -> None:
             ServiceRecord.objects.filter(
                 is_verified=True, volunteer__area__path__startswith=area.path
             )
-            .select_related("volunteer")
+            .select_related("volunteer", "activity")
             .order_by("pk")
             .first()
         )
@@ -135,7 +135,10 @@ def _complete_the_world(superuser) -> None:
             volunteer=record.volunteer,
             period_start=datetime.date(2025, 1, 1),
             period_end=datetime.date(2025, 12, 31),
-            issuer_name="测试",
+            # The recording organisation issues the proof (volunteers.services.proof_issuer).
+            team=record.activity.organiser_team,
+            station=record.activity.organiser_station,
+            organisation=record.activity.organiser_org,
         )
         compliance_run_queue(area=area, year=2025, requested_by=superuser)
 

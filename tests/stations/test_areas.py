@@ -6,6 +6,7 @@ from stations.areas import code_errors, roll_up_population
 from stations.models import AdminArea, AreaPopulation
 from stations.selectors import area_population
 from stations.services import area_delete, area_save
+from tests.factories import make_area
 
 pytestmark = pytest.mark.django_db
 Level = AdminArea.Level
@@ -72,13 +73,21 @@ def test_subtree_paths_follow_a_moved_city(tree, actors):
 
 
 def test_an_area_cannot_move_under_its_own_descendant(tree, actors):
-    city = AdminArea.objects.get(code="150600000000")
-    city.level = Level.TOWNSHIP + 1
-    city.parent = tree.town_a1
+    # A true cycle with codes that pass every code rule: the NBS published township 150602000001
+    # (irregular, as 三岔口镇) under 东胜区 150602000000; 东胜区 as a community under it has the
+    # right level and carries the township's nine digits.
+    irregular = make_area("150602000001", "不规则镇", Level.TOWNSHIP, tree.county_a)
+    county = AdminArea.objects.get(code="150602000000")
+    county.level = Level.COMMUNITY
+    county.parent = irregular
+    paths_before = dict(AdminArea.objects.values_list("code", "path"))
+
     with pytest.raises(ValidationError) as error:
-        area_save(actor=actors.superuser, area=city)
-    assert error.value.message_dict["code"]
-    assert AdminArea.objects.get(code="150600000000").parent_id is None
+        area_save(actor=actors.superuser, area=county)
+
+    assert error.value.message_dict == {"parent": ["An area cannot move under its own descendant."]}
+    assert dict(AdminArea.objects.values_list("code", "path")) == paths_before
+    assert AdminArea.objects.get(code="150602000000").parent_id == "150600000000"
 
 
 def test_county_admin_cannot_create_under_another_county(tree, actors):

@@ -72,7 +72,9 @@ def test_the_audit_log_is_scoped_and_read_only(client, tree, actors, api):
     delete = client.post(f"/admin/auditlog/logentry/{own.pk}/delete/", {"post": "yes"})
 
     assert [entry.pk for entry in listing.context["cl"].result_list] == [own.pk]
-    assert client.get(f"/admin/auditlog/logentry/{other.pk}/change/").status_code == 302
+    assert client.get(f"/admin/auditlog/logentry/{own.pk}/change/").status_code == 200
+    assert client.get(f"/admin/auditlog/logentry/{other.pk}/change/").status_code == 404
+    assert client.get("/admin/auditlog/logentry/-1/change/").status_code == 404
     assert add.status_code == 403
     assert delete.status_code == 403
     assert LogEntry.objects.count() == 2

@@ -1,7 +1,9 @@
-"""Logins: the API token flow, throttling, revocation and the admin lock-out."""
+"""Logins: the API token flow, throttling, revocation, the admin lock-out and its language."""
+
+import re
 
 from django.core.cache import cache
-from django.utils import translation
+from django.test import Client
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -74,8 +76,45 @@ def test_admin_login_locks_out_after_repeated_failures(client, actors, settings)
     assert "_auth_user_id" not in client.session
 
 
-def test_admin_login_in_chinese_by_default(client, db):
-    with translation.override("zh-hans"):
-        response = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+def test_admin_login_in_chinese_by_default(db):
+    # No Accept-Language, no cookie: the settings' LANGUAGE_CODE decides.
+    response = Client().get("/admin/login/")
+    page = response.content.decode()
     assert response.status_code == 200
-    assert "用户名" in response.content.decode()
+    assert '<html lang="zh-hans"' in page
+    assert "<title>登录 | 社会工作服务站管理平台</title>" in page
+    assert "Username" not in page
+
+
+def _language_switch(page: str) -> dict[str, str]:
+    form = re.search(
+        r'<form action="(?P<action>[^"]+)" method="post" class="language-switch"', page
+    )
+    token = re.search(r'name="csrfmiddlewaretoken" value="(?P<token>[^"]+)"', page[form.end() :])
+    following = re.search(r'name="next" type="hidden" value="(?P<next>[^"]+)"', page[form.end() :])
+    return {"action": form["action"], "csrf": token["token"], "next": following["next"]}
+
+
+def test_the_language_switch_turns_the_admin_english(actors):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(actors.county_admin)
+    before = client.get("/admin/")
+    switch = _language_switch(before.content.decode())
+
+    switched = client.post(
+        switch["action"],
+        {"language": "en", "next": switch["next"], "csrfmiddlewaretoken": switch["csrf"]},
+    )
+    after = client.get("/admin/")
+
+    assert before.status_code == 200
+    assert "<title>系统管理 | 社会工作服务站管理平台</title>" in before.content.decode()
+    assert switch["action"] == "/i18n/setlang/"
+    assert switched.status_code == 302
+    assert switched["Location"] == "/admin/"
+    assert client.cookies["django_language"].value == "en"
+    assert after.status_code == 200
+    page = after.content.decode()
+    assert '<html lang="en"' in page
+    assert "<title>Administration | Social-work stations platform</title>" in page
+    assert "系统管理" not in page

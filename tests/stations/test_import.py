@@ -227,3 +227,155 @@ def test_an_irregular_code_without_its_parents_digits_is_still_refused(tmp_path)
 
     assert [(error.row, error.column) for error in rejected.value.errors] == [(8, "code")]
     assert AdminArea.objects.count() == 0
+
+
+def test_a_reimport_that_moves_an_area_under_its_own_descendant_is_refused(tmp_path):
+    # Valid codes, a true cycle: the published irregular township 150602000001 sits under 东胜区
+    # 150602000000; the second file puts 东胜区 under it, as a community (right level, and it
+    # carries the township's nine digits), which would make each the other's parent.
+    area_import(write(tmp_path, GOOD + "150602000001,150602000000,不规则镇,town,,f,f,,\n"))
+    paths_before = dict(AdminArea.objects.values_list("code", "path"))
+    cycle = HEADER + "150602000000,150602000001,东胜区,village,111,f,f,,\n"
+
+    with pytest.raises(ImportRejected) as rejected:
+        area_import(write(tmp_path, cycle, "cycle.csv"))
+
+    assert rejected.value.messages() == [
+        "Row 2, column parent: An area cannot move under its own descendant."
+    ]
+    assert dict(AdminArea.objects.values_list("code", "path")) == paths_before
+
+
+# --- damaged files, through the command and the admin's import page ------------------------------
+
+
+def _xlsx_bytes(text: str) -> bytes:
+    workbook = Workbook()
+    for line in text.strip().splitlines():
+        workbook.active.append(line.split(","))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _damaged_sheet(data: bytes) -> bytes:
+    """The workbook with bytes flipped inside the compressed sheet (the zip directory intact)."""
+    import zipfile
+
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    offset = info.header_offset
+    name_length = int.from_bytes(data[offset + 26 : offset + 28], "little")
+    extra_length = int.from_bytes(data[offset + 28 : offset + 30], "little")
+    middle = offset + 30 + name_length + extra_length + info.compress_size // 2
+    damaged = bytearray(data)
+    damaged[middle : middle + 4] = bytes(byte ^ 0xFF for byte in damaged[middle : middle + 4])
+    return bytes(damaged)
+
+
+GZIP = gzip.compress(GOOD.encode())
+DAMAGED_FILES = [
+    (
+        "truncated_xlsx",
+        "areas.xlsx",
+        _xlsx_bytes(GOOD)[:2000],
+        "The .xlsx file cannot be read: File is not a zip file",
+    ),
+    ("damaged_sheet_xlsx", "areas.xlsx", _damaged_sheet(_xlsx_bytes(GOOD)), None),
+    (
+        "corrupt_gz",
+        "areas.csv.gz",
+        GZIP[:10] + bytes(range(256)) * 2,
+        "The compressed file is damaged.",
+    ),
+    ("truncated_gz", "areas.csv.gz", GZIP[: len(GZIP) // 2], "The compressed file is damaged."),
+    (
+        "not_utf8_nor_gbk",
+        "areas.csv",
+        GOOD.encode().replace("东胜区".encode(), b"\xff\xfe\xff"),
+        "The file is neither UTF-8 nor GBK text; save it as CSV UTF-8 or .xlsx.",
+    ),
+    ("zero_bytes_csv", "areas.csv", b"", "The file is empty."),
+    ("zero_bytes_xlsx", "areas.xlsx", b"", "The file is empty."),
+    ("zero_bytes_gz", "areas.csv.gz", b"", "The file is empty."),
+]
+XLSX_DAMAGED = "The .xlsx file cannot be read: "
+
+
+def _assert_message(lines: list[str], expected: str | None) -> None:
+    assert len(lines) == 1
+    if expected is None:  # the reason comes from zlib or zipfile, the sentence from us
+        assert lines[0].startswith(XLSX_DAMAGED)
+        assert len(lines[0]) > len(XLSX_DAMAGED)
+    else:
+        assert lines == [expected]
+
+
+@pytest.mark.parametrize(("_case", "name", "data", "message"), DAMAGED_FILES)
+def test_the_command_refuses_a_damaged_file_and_writes_nothing(
+    tmp_path, _case, name, data, message
+):
+    path = tmp_path / name
+    path.write_bytes(data)
+    err = io.StringIO()
+
+    with pytest.raises(CommandError) as failed:
+        call_command("import_areas", str(path), stderr=err)
+
+    assert str(failed.value) == "1 problem(s) found; nothing was imported."
+    _assert_message(err.getvalue().splitlines(), message)
+    assert AdminArea.objects.count() == 0
+
+
+@pytest.fixture
+def root_client(client):
+    from tests.factories import make_user
+
+    client.force_login(make_user("root", is_superuser=True))
+    return client
+
+
+def _upload(client, name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/admin/stations/adminarea/import/", {"file": SimpleUploadedFile(name, data)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("_case", "name", "data", "message"),
+    [case for case in DAMAGED_FILES if case[2]],
+)
+def test_the_admin_import_page_refuses_a_damaged_file_and_writes_nothing(
+    root_client, _case, name, data, message
+):
+    response = _upload(root_client, name, data)
+
+    assert response.status_code == 200
+    _assert_message(response.context["errors"], message)
+    assert "1 problem found; nothing was imported." in response.content.decode()
+    assert AdminArea.objects.count() == 0
+
+
+def test_the_admin_import_page_refuses_a_zero_byte_file(root_client):
+    response = _upload(root_client, "areas.csv", b"")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"file": ["The submitted file is empty."]}
+    assert AdminArea.objects.count() == 0
+
+
+def test_the_admin_import_page_reads_a_gbk_file(root_client):
+    response = _upload(root_client, "areas.csv", GOOD.encode("gbk"))
+
+    assert response.status_code == 302
+    assert AdminArea.objects.count() == 6
+    assert AdminArea.objects.get(code="150602001000").name == "交通街道办事处"
+
+
+def test_the_command_reads_a_gbk_file(tmp_path):
+    out = io.StringIO()
+    call_command("import_areas", str(write(tmp_path, GOOD, encoding="gbk")), stdout=out)
+
+    assert "6 created, 0 updated, 0 unchanged" in out.getvalue()
+    assert AdminArea.objects.get(code="150602000000").name == "东胜区"

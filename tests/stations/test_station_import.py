@@ -22,6 +22,7 @@ from stations.station_admin import ServiceLogEntryAdmin, StationAdmin
 from stations.station_imports import assignment_import, ledger_import, station_import
 from stations.tabular import ImportRejected
 from tests.factories import ContractorFactory, make_station
+from tests.stations.test_station_contracts import make_contract
 from tests.talent.factories import make_id_number, make_worker
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,7 @@ def rejected(importer, text, actor) -> list[str]:
 
 def test_importing_stations_names_them_and_records_their_status(tree, actors):
     contractor = ContractorFactory(area=tree.county_a)
+    make_contract(tree.county_a, contractor, townships=[tree.town_a1])
     text = (
         "area,status,status_since,opened_on,operator,contractor,host_facility,address\n"
         "150602000000,operating,2024-03-01,2024-03-01,,,party_mass_centre,东胜区民政局\n"

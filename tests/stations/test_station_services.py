@@ -14,6 +14,7 @@ from stations.station_services import (
     station_save,
 )
 from tests.factories import ContractorFactory, make_station
+from tests.stations.test_station_contracts import make_contract
 
 pytestmark = pytest.mark.django_db
 
@@ -280,6 +281,7 @@ def test_a_planned_station_recorded_by_mistake_is_deleted(tree, actors):
 
 def test_a_contractor_kept_by_the_city_may_run_a_county_station(tree, actors):
     contractor = ContractorFactory(area=tree.city)
+    make_contract(tree.county_a, contractor, townships=[tree.town_a1])
     station_save(
         actor=actors.county_admin,
         station=new_station(

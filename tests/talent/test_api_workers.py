@@ -79,22 +79,7 @@ def test_the_worker_output_carries_certificates_and_both_flags(api, workforce, a
     ) == ("assistant", True, True, "female", "150602001001")
 
 
-def test_the_same_person_in_another_county_is_refused_naming_only_the_bureau(
-    api, tree, workforce, actors
-):
-    data = payload(tree, workforce.worker_b.id_number)
-
-    response = api(actors.county_admin).post("/api/v1/workers/", data, format="json")
-
-    assert response.status_code == 400
-    assert response.json() == {
-        "id_number": [
-            "This person is registered in another area; ask 康巴什区's civil-affairs bureau "
-            "to transfer them."
-        ]
-    }
-    assert Worker.objects.filter(id_number=workforce.worker_b.id_number).count() == 1
-    assert Worker.objects.get(pk=workforce.worker_b.pk).name == "赵敏"
+# The same person registered by another county is linked: see test_worker_links.py.
 
 
 def test_the_same_person_in_reach_is_found_not_duplicated(api, tree, workforce, actors):

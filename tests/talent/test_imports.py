@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from stations.tabular import ImportRejected
 from talent.imports import worker_import
-from talent.models import Certificate, Worker
+from talent.models import Certificate, Worker, WorkerAreaLink
 from tests.talent.factories import make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -114,25 +114,44 @@ def test_a_county_updates_its_own_worker_from_a_file(tmp_path, workforce, actors
     )
 
 
-def test_a_person_registered_in_another_county_is_refused_and_nothing_is_written(
-    tmp_path, workforce, actors
-):
+def test_a_person_kept_by_another_county_is_linked_not_overwritten(tmp_path, workforce, actors):
     rows = (
         HEADER
         + f"孙丽,{ID_1},13811112222,本科,社会工作,社工站工作人员,150602001000,,,\n"
-        + f"赵敏,{workforce.worker_b.id_number},13911110000,本科,社会工作,社区工作者,150602001001,,,\n"
+        + f"赵敏,{workforce.worker_b.id_number},13911110000,本科,社会工作,社区工作者,150602001001,"
+        + "assistant,A202215000009,2022-09-10\n"
     )
     before = Worker.objects.filter(pk=workforce.worker_b.pk).values().get()
 
-    with pytest.raises(ImportRejected) as rejected:
-        worker_import(write(tmp_path, rows), actor=actors.county_admin)
+    result = worker_import(write(tmp_path, rows), actor=actors.county_admin)
 
-    assert rejected.value.messages() == [
-        "Row 3, column id_number: This person is registered in another area; ask 康巴什区's "
-        "civil-affairs bureau to transfer them."
-    ]
-    assert Worker.objects.filter(pk=workforce.worker_b.pk).values().get() == before
-    assert not Worker.objects.filter(id_number=ID_1).exists()
+    assert (result.created, result.updated, result.unchanged, result.linked) == (1, 0, 1, 1)
+    assert str(result).endswith(
+        "1 people kept by another bureau were linked to your areas (their records unchanged)."
+    )
+    stored = Worker.objects.filter(pk=workforce.worker_b.pk).values().get()
+    assert {**stored, "updated_at": None} == {**before, "updated_at": None}
+    assert list(
+        WorkerAreaLink.objects.filter(worker=workforce.worker_b).values_list(
+            "area__code", flat=True
+        )
+    ) == ["150602001001"]
+    assert list(
+        Certificate.objects.filter(worker=workforce.worker_b)
+        .order_by("number")
+        .values_list("number", flat=True)
+    ) == ["A202215000009", workforce.certificate_b.number]
+    assert Worker.objects.filter(id_number=workforce.worker_b.id_number).count() == 1
+
+
+def test_importing_a_linked_person_again_adds_no_second_link(tmp_path, workforce, actors):
+    row = f"赵敏,{workforce.worker_b.id_number},13911110000,本科,社会工作,社区工作者,150602001001,,,\n"
+    worker_import(write(tmp_path, HEADER + row), actor=actors.county_admin)
+
+    again = worker_import(write(tmp_path, HEADER + row), actor=actors.county_admin)
+
+    assert (again.linked, again.unchanged) == (0, 1)
+    assert WorkerAreaLink.objects.filter(worker=workforce.worker_b).count() == 1
 
 
 def test_the_city_moves_a_worker_between_its_counties_by_import(tmp_path, workforce, actors):

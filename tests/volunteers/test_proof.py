@@ -12,10 +12,19 @@ from django.utils import timezone
 import pytest
 from pypdf import PdfReader
 
+from stations.models import Station
 from stations.pdf import FONT_CANDIDATES
-from tests.volunteers.factories import make_activity, make_record, make_team, make_volunteer
+from tests.factories import make_station
+from tests.orgs.factories import make_org
+from tests.volunteers.factories import (
+    SHANGHAI,
+    make_activity,
+    make_record,
+    make_team,
+    make_volunteer,
+)
 from volunteers import services
-from volunteers.models import IssuedProof, ServiceRecord, Team
+from volunteers.models import Activity, IssuedProof, OrganiserKind, ServiceRecord, Team
 from volunteers.pdf import font_available
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +34,7 @@ needs_font = pytest.mark.skipif(
     reason=f"no embeddable CJK font at {FONT_CANDIDATES[0]} (apt-get install fonts-wqy-zenhei)",
 )
 START, END = datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)
+STATION = "东胜区公园街道社会工作服务站"
 
 
 def pdf_text(data: bytes) -> str:
@@ -46,23 +56,47 @@ def embedded_fonts(data: bytes) -> set[str]:
     return names
 
 
+def station_activity(station, title: str) -> Activity:
+    return Activity.objects.create(
+        title=title,
+        starts_at=datetime.datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI),
+        place="社区服务中心",
+        area=station.area.children.get(),
+        organiser_kind=OrganiserKind.STATION,
+        organiser_station=station,
+        organiser_name=station.name,
+    )
+
+
 @pytest.fixture
 def served(tree):
-    """A volunteer with 2.5 + 3 verified hours and 4 unverified ones in 2025, in county A."""
+    """A volunteer in county A with, in 2025: 2.5 + 3 verified hours and 4 unverified ones at
+    activities of 公园街道's station, and 1.5 verified hours at one of a volunteer team."""
     volunteer = make_volunteer(tree.comm_a2, name="张晓明", national_number="NV150602000123")
+    station = make_station(tree.town_a2)
     team = make_team(tree.comm_a2, name="公园街道志愿服务队")
+    make_record(volunteer, station_activity(station, "敬老院义诊"), "2.5", verified=True)
+    make_record(volunteer, station_activity(station, "垃圾分类宣传"), "3", verified=True)
+    make_record(volunteer, station_activity(station, "未核实活动"), "4", verified=False)
     make_record(
-        volunteer, make_activity(tree.comm_a2, title="敬老院义诊", team=team), "2.5", verified=True
+        volunteer, make_activity(tree.comm_a2, title="团队探访", team=team), "1.5", verified=True
     )
-    make_record(volunteer, make_activity(tree.comm_a2, title="垃圾分类宣传"), "3", verified=True)
-    make_record(volunteer, make_activity(tree.comm_a2, title="未核实活动"), "4", verified=False)
     return volunteer
 
 
+@pytest.fixture
+def station(served):
+    return Station.objects.get(name=STATION)
+
+
 @needs_font
-def test_proof_pdf_shows_name_verified_hours_and_serial(served, actors):
+def test_proof_pdf_shows_name_verified_hours_and_serial(served, station, actors):
     proof = services.proof_issue(
-        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+        actor=actors.county_admin,
+        volunteer=served,
+        period_start=START,
+        period_end=END,
+        station=station,
     )
 
     stored = IssuedProof.objects.get(pk=proof.pk)
@@ -71,22 +105,34 @@ def test_proof_pdf_shows_name_verified_hours_and_serial(served, actors):
     assert "5.50" in text
     assert stored.serial in text
     assert "敬老院义诊" in text
+    assert STATION in text
     assert "未核实活动" not in text
+    assert "团队探访" not in text
     assert served.id_number not in text
     assert (stored.total_hours, stored.activity_count, stored.issuer_name) == (
         Decimal("5.5"),
         2,
-        "东胜区",
+        STATION,
+    )
+    assert (stored.station_id, stored.team_id, stored.organisation_id, stored.area) == (
+        station.pk,
+        None,
+        None,
+        station.area,
     )
     assert stored.content_hash == hashlib.sha256(bytes(stored.pdf)).hexdigest()
     assert embedded_fonts(bytes(stored.pdf)) == {"WenQuanYiZenHei-0"}
 
 
 @needs_font
-def test_serials_are_long_and_distinct(served, actors):
+def test_serials_are_long_and_distinct(served, station, actors):
     serials = {
         services.proof_issue(
-            actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+            actor=actors.county_admin,
+            volunteer=served,
+            period_start=START,
+            period_end=END,
+            station=station,
         ).serial
         for _ in range(3)
     }
@@ -103,30 +149,111 @@ def test_a_team_proof_counts_only_the_teams_activities(served, actors):
         actor=actors.county_admin, volunteer=served, period_start=START, period_end=END, team=team
     )
 
-    assert (proof.total_hours, proof.activity_count, proof.issuer_name) == (
-        Decimal("2.5"),
+    assert (proof.total_hours, proof.activity_count, proof.issuer_name, proof.team) == (
+        Decimal("1.5"),
         1,
         "公园街道志愿服务队",
+        team,
     )
 
 
-def test_no_verified_hours_in_the_period_issues_nothing(served, actors):
+@needs_font
+def test_an_organisation_proof_counts_only_the_organisations_activities(served, tree, actors):
+    org = make_org(tree.comm_a2, name="宝日陶亥邻里互助会")
+    activity = make_activity(tree.comm_a2, title="邻里互助日")
+    activity.organiser_org, activity.organiser_name = org, org.name
+    activity.save()
+    make_record(served, activity, "2", verified=True)
+
+    proof = services.proof_issue(
+        actor=actors.county_admin,
+        volunteer=served,
+        period_start=START,
+        period_end=END,
+        organisation=org,
+    )
+
+    assert (proof.total_hours, proof.activity_count, proof.issuer_name) == (
+        Decimal(2),
+        1,
+        "宝日陶亥邻里互助会",
+    )
+    assert (proof.organisation, proof.area) == (org, tree.comm_a2)
+    assert "邻里互助日" in pdf_text(bytes(IssuedProof.objects.get(pk=proof.pk).pdf))
+
+
+ISSUER_MESSAGE = (
+    "Name the one organisation issuing the proof: the volunteer team, the social-work station "
+    "or the community organisation that ran the activities."
+)
+
+
+@pytest.mark.parametrize("_case", ["none", "two"])
+def test_a_proof_has_exactly_one_issuer(served, station, actors, _case):
+    issuers = {} if _case == "none" else {"station": station, "team": Team.objects.get()}
+
     with pytest.raises(ValidationError) as error:
         services.proof_issue(
             actor=actors.county_admin,
             volunteer=served,
-            period_start=datetime.date(2024, 1, 1),
-            period_end=datetime.date(2024, 12, 31),
+            period_start=START,
+            period_end=END,
+            **issuers,
         )
 
-    assert error.value.messages == ["No verified hours of this volunteer in the period."]
+    assert error.value.message_dict == {"issuer": [ISSUER_MESSAGE]}
     assert IssuedProof.objects.count() == 0
 
 
-def test_a_volunteer_out_of_reach_gets_no_proof(served, actors):
+def test_an_issuer_out_of_reach_is_refused(served, station, tree, actors):
+    # 交通街道's administrator reaches the volunteer, not 公园街道's station.
     with pytest.raises(ValidationError) as error:
         services.proof_issue(
-            actor=actors.other_county_admin, volunteer=served, period_start=START, period_end=END
+            actor=actors.township_admin,
+            volunteer=make_volunteer(tree.comm_a1_urban),
+            period_start=START,
+            period_end=END,
+            station=station,
+        )
+
+    assert error.value.message_dict == {"station": ["No such record within your reach."]}
+    assert IssuedProof.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("_case", "start", "issuer"),
+    [("another year", datetime.date(2024, 1, 1), "station"), ("a team's year", START, "other")],
+)
+def test_no_verified_hours_in_the_period_issues_nothing(
+    served, station, tree, actors, _case, start, issuer
+):
+    issuers = {"station": station}
+    if issuer == "other":
+        issuers = {"team": make_team(tree.comm_a2, name="别的服务队")}
+    with pytest.raises(ValidationError) as error:
+        services.proof_issue(
+            actor=actors.county_admin,
+            volunteer=served,
+            period_start=start,
+            period_end=start.replace(month=12, day=31),
+            **issuers,
+        )
+
+    name = STATION if issuer == "station" else "别的服务队"
+    assert error.value.messages == [
+        f"No verified hours of this volunteer in the period at activities {name} ran."
+    ]
+    assert IssuedProof.objects.count() == 0
+
+
+def test_a_volunteer_out_of_reach_gets_no_proof(served, station, actors):
+    with pytest.raises(ValidationError) as error:
+        services.proof_issue(
+            actor=actors.other_county_admin,
+            volunteer=served,
+            period_start=START,
+            period_end=END,
+            station=station,
         )
 
     assert error.value.message_dict == {"volunteer": ["No such volunteer within your reach."]}
@@ -134,9 +261,13 @@ def test_a_volunteer_out_of_reach_gets_no_proof(served, actors):
 
 
 @needs_font
-def test_public_page_verifies_the_serial_without_the_id_number(served, actors, client):
+def test_public_page_verifies_the_serial_without_the_id_number(served, station, actors, client):
     proof = services.proof_issue(
-        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+        actor=actors.county_admin,
+        volunteer=served,
+        period_start=START,
+        period_end=END,
+        station=station,
     )
 
     response = client.get(f"/verify/{proof.serial}/")
@@ -159,9 +290,13 @@ def test_public_page_answers_404_for_an_unknown_serial(tree, client):
 
 
 @needs_font
-def test_public_api_verifies_the_serial_without_login(served, actors, api):
+def test_public_api_verifies_the_serial_without_login(served, station, actors, api):
     proof = services.proof_issue(
-        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+        actor=actors.county_admin,
+        volunteer=served,
+        period_start=START,
+        period_end=END,
+        station=station,
     )
 
     response = api().get(f"/api/v1/proofs/verify/{proof.serial.lower()}/")
@@ -174,14 +309,15 @@ def test_public_api_verifies_the_serial_without_login(served, actors, api):
         "period_end": "2025-12-31",
         "total_hours": "5.50",
         "activity_count": 2,
-        "issuer": "东胜区",
+        "issuer": STATION,
         "issued_on": timezone.localtime(proof.issued_at).date().isoformat(),
         "is_current": True,
     }
 
 
 def stored_proof(served, tree, **fields) -> IssuedProof:
-    """A proof as issued by county A over 2025 (5.5 hours, 2 activities), without the PDF."""
+    """A proof as issued by 公园街道's station over 2025 (5.5 hours, 2 activities), no PDF."""
+    station = Station.objects.get(name=STATION)
     values = {
         "serial": "OUTDATEDSERIAL234567",
         "volunteer": served,
@@ -189,8 +325,9 @@ def stored_proof(served, tree, **fields) -> IssuedProof:
         "period_end": END,
         "total_hours": Decimal("5.5"),
         "activity_count": 2,
-        "issuer_name": "东胜区",
-        "area": tree.county_a,
+        "issuer_name": STATION,
+        "area": station.area,
+        "station": station,
         "issued_at": timezone.now(),
         "content_hash": "0" * 64,
         "pdf": b"%PDF-",
@@ -225,13 +362,32 @@ def test_a_proof_whose_hours_were_corrected_is_outdated(served, tree, actors, ap
 
 def test_a_team_proof_ignores_hours_outside_the_team(served, tree, actors, api):
     team = Team.objects.get(name="公园街道志愿服务队")
-    proof = stored_proof(served, tree, team=team, total_hours=Decimal("2.5"), activity_count=1)
+    proof = stored_proof(
+        served, tree, station=None, team=team, total_hours=Decimal("1.5"), activity_count=1
+    )
     record = ServiceRecord.objects.get(activity__title="未核实活动")
     services.record_verify(actor=actors.county_admin, record=record)
 
     response = api().get(f"/api/v1/proofs/verify/{proof.serial}/")
 
     assert response.json()["is_current"] is True
+
+
+def test_an_older_proof_without_an_issuer_counts_its_areas_activities(served, tree, api):
+    # Issued before proofs named their issuer: by county A, over every activity in it.
+    proof = stored_proof(
+        served,
+        tree,
+        station=None,
+        area=tree.county_a,
+        issuer_name="东胜区",
+        total_hours=Decimal(7),
+        activity_count=3,
+    )
+
+    response = api().get(f"/api/v1/proofs/verify/{proof.serial}/")
+
+    assert (response.json()["issuer"], response.json()["is_current"]) == ("东胜区", True)
 
 
 def test_public_page_says_an_outdated_proof_is_outdated(served, tree, actors, client):
@@ -271,9 +427,13 @@ def test_public_page_is_throttled(tree, client, settings):
 
 
 @needs_font
-def test_pdf_download_is_scoped(served, actors, api):
+def test_pdf_download_is_scoped(served, station, actors, api):
     proof = services.proof_issue(
-        actor=actors.county_admin, volunteer=served, period_start=START, period_end=END
+        actor=actors.county_admin,
+        volunteer=served,
+        period_start=START,
+        period_end=END,
+        station=station,
     )
 
     own = api(actors.county_admin).get(f"/api/v1/proofs/{proof.pk}/pdf/")
@@ -288,13 +448,36 @@ def test_pdf_download_is_scoped(served, actors, api):
 
 
 @needs_font
-def test_issuing_through_the_api(served, actors, api):
-    response = api(actors.county_admin).post(
-        "/api/v1/proofs/",
-        {"volunteer": served.pk, "period_start": "2025-01-01", "period_end": "2025-12-31"},
-        format="json",
-    )
+def test_issuing_through_the_api(served, station, actors, api):
+    payload = {"volunteer": served.pk, "period_start": "2025-01-01", "period_end": "2025-12-31"}
+    client = api(actors.county_admin)
 
+    refused = client.post("/api/v1/proofs/", payload, format="json")
+    response = client.post("/api/v1/proofs/", {**payload, "station": station.pk}, format="json")
+
+    assert (refused.status_code, refused.json()) == (400, {"issuer": [ISSUER_MESSAGE]})
     assert response.status_code == 201
-    assert (response.json()["total_hours"], response.json()["activity_count"]) == ("5.50", 2)
+    assert (
+        response.json()["total_hours"],
+        response.json()["activity_count"],
+        response.json()["issuer_name"],
+        response.json()["station"],
+        response.json()["team"],
+    ) == ("5.50", 2, STATION, station.pk, None)
     assert IssuedProof.objects.get().serial == response.json()["serial"]
+
+
+def test_the_api_does_not_issue_as_a_station_out_of_reach(served, tree, actors, api):
+    other = make_station(tree.town_b1)
+    payload = {
+        "volunteer": served.pk,
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "station": other.pk,
+    }
+
+    response = api(actors.county_admin).post("/api/v1/proofs/", payload, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["station"]
+    assert IssuedProof.objects.count() == 0

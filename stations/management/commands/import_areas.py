@@ -1,6 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from stations.audit import import_record
 from stations.imports import area_import
+from stations.models import AdminArea
 from stations.tabular import ImportRejected
 
 
@@ -15,7 +18,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         try:
-            result = area_import(file)
+            with transaction.atomic():
+                result = area_import(file)
+                import_record(
+                    actor=None, model=AdminArea, name=file, result=result, channel="command"
+                )
         except FileNotFoundError:
             raise CommandError(f"No such file: {file}") from None
         except ImportRejected as rejected:

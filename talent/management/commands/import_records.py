@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from stations.audit import import_record
 from stations.tabular import ImportRejected
 
 # kind -> dotted path of the import function. Apps add their own kinds here.
@@ -24,6 +25,21 @@ IMPORTERS: dict[str, str] = {
     "orgs": "orgs.imports.org_import",
     "volunteers": "volunteers.imports.volunteer_import",
     "service-records": "volunteers.imports.service_record_import",
+    # Purchased services need --as-user: the services record who signed and changed what.
+    "contractors": "projects.imports.contractor_import",
+    "plans": "projects.imports.plan_import",
+    "contracts": "projects.imports.contract_import",
+}
+
+# kind -> the model whose rows it imports, for the run's audit entry (stations.audit).
+KIND_MODELS: dict[str, str] = {
+    "workers": "talent.Worker",
+    "orgs": "orgs.CommunityOrg",
+    "volunteers": "volunteers.Volunteer",
+    "service-records": "volunteers.ServiceRecord",
+    "contractors": "projects.Contractor",
+    "plans": "projects.AnnualPlan",
+    "contracts": "projects.Contract",
 }
 
 
@@ -54,6 +70,13 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 result = importer(file, actor=actor)
+                import_record(
+                    actor=actor,
+                    model=KIND_MODELS[kind],
+                    name=file,
+                    result=result,
+                    channel="command",
+                )
         except FileNotFoundError:
             raise CommandError(f"No such file: {file}") from None
         except ImportRejected as rejected:
