@@ -360,7 +360,8 @@ class Generator:
             self.writer.flush_if_full()
             if number % step == 0 or number == len(counties):
                 self.log(f"  {number}/{len(counties)} counties")
-        self.writer.finish()
+        # The areas too: an import just before leaves them without statistics as well.
+        self.writer.finish(analyze_also=(AdminArea,))
 
     def _populations(self, tree: list[Node], communities: list[Node]) -> None:
         """Residents per community (urban about five times rural), scaled to the scale's total

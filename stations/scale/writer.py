@@ -107,8 +107,9 @@ class BulkWriter:
                 self.rows[model] += len(rows)
         self.buffered = 0
 
-    def finish(self) -> None:
-        """Writes what is left and moves the id sequences past the ids handed out."""
+    def finish(self, *, analyze_also: tuple[type[Model], ...] = ()) -> None:
+        """Writes what is left and moves the id sequences past the ids handed out; on PostgreSQL
+        refreshes the statistics of the tables written and of `analyze_also`."""
         self.flush()
         statements = self.connection.ops.sequence_reset_sql(no_style(), self.models)
         with self.connection.cursor() as cursor:
@@ -118,7 +119,7 @@ class BulkWriter:
                 # Freshly loaded tables have no statistics until autovacuum comes round; the
                 # planner would guess (badly) for the first queries over millions of rows.
                 quote = self.connection.ops.quote_name
-                for model in self.models:
+                for model in [*self.models, *analyze_also]:
                     cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
 
     def _write(self, model: type[Model], rows: list[tuple]) -> None:

@@ -1,14 +1,16 @@
 """A city leader opens the dashboard, sees the chart, drills down to a county and exports Excel."""
 
 from decimal import Decimal
-from io import StringIO
+from io import BytesIO, StringIO
+from pathlib import Path
 
 from django.core.management import call_command
 from django.utils import timezone
 
 import pytest
+from openpyxl import load_workbook
 
-from reports.models import Target, TargetThreshold
+from reports.models import ReportExport, Target, TargetThreshold
 from stations.models import AreaPopulation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,22 +32,34 @@ def test_city_leader_reads_the_dashboard_and_drills_down(live_server, page, scre
     page.goto(f"{live_server.url}/admin/login/?next=/dashboard/")
     page.fill("#id_username", "city_viewer")
     page.fill("#id_password", "Passw0rd!long")
+    screenshot("1-login")
     page.click("input[type=submit]")
     page.wait_for_url(f"{live_server.url}/dashboard/")
     bars = page.locator("#chart rect.bar").count()
-    screenshot("city")
+    screenshot("2-city")
 
     page.click("#children a:text('东胜区')")
     page.wait_for_load_state()
     heading = page.locator("h1").inner_text()
-    screenshot("county")
+    screenshot("3-county")
 
     with page.expect_download() as download:
         page.click("#exports button[value=xlsx]")
         page.wait_for_selector("#download")
         page.click("#download")
-    screenshot("export")
+    screenshot("4-export")
 
     assert bars == 2
     assert "东胜区" in heading
     assert download.value.suggested_filename.endswith(".xlsx")
+    export = ReportExport.objects.get()
+    assert (export.area.code, export.format, export.status, export.requested_by) == (
+        "150602000000",
+        "xlsx",
+        "ready",
+        actors.viewer,
+    )
+    content = BytesIO(Path(download.value.path()).read_bytes())
+    sheet = load_workbook(content, read_only=True).active
+    cells = {str(value) for row in sheet.iter_rows(values_only=True) for value in row}
+    assert "东胜区" in cells

@@ -1,6 +1,9 @@
-"""A contractor on a phone fills in and submits a monthly briefing, then sees it returned."""
+"""A contractor on a phone fills in and submits a monthly briefing, sees it returned, submits
+it again and sees it approved (a screenshot of every step)."""
 
 import datetime
+
+from django.utils import translation
 
 import pytest
 
@@ -22,7 +25,7 @@ def phone(browser):
     context.close()
 
 
-def test_contractor_submits_a_briefing_on_a_phone_and_sees_it_returned(
+def test_contractor_files_a_briefing_on_a_phone_and_sees_it_returned_then_approved(
     browser, live_server, phone, actors, tree, request
 ):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -76,4 +79,30 @@ def test_contractor_submits_a_briefing_on_a_phone_and_sees_it_returned(
 
     assert phone.locator("#return-reason").inner_text().endswith("请补充活动照片和签到表")
     assert phone.locator("#submit-report").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # submits it again with the photos' count, and the reviewer approves it
+    phone.fill("#id_activities", "2")
+    shot("6-corrected")
+    phone.click("#submit-report")
+    phone.wait_for_selector("#report-status")
+    resubmitted = Report.objects.get(pk=report.pk)
+    assert (resubmitted.status, resubmitted.activities) == ("resubmitted", 2)
+    shot("7-resubmitted")
+    workflow.report_transition(
+        actor=actors.reviewer,
+        report_id=report.pk,
+        action=workflow.Action.APPROVE,
+        expected_version=resubmitted.version,
+    )
+    phone.reload()
+    shot("8-approved")
+
+    with translation.override("zh-hans"):
+        approved_label = str(Report.Status.APPROVED.label)
+    assert phone.locator("#report-status").inner_text() == approved_label
+    assert phone.locator("#submit-report").count() == 0
+    assert phone.locator("#return-reason").count() == 0
+    approved = Report.objects.get(pk=report.pk)
+    assert (approved.status, approved.approved_at is not None) == ("approved", True)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -215,9 +215,12 @@ def test_a_double_submission_of_a_briefing_from_the_portal_submits_it_once(actor
     )
     after = Report.objects.get(pk=briefing.pk)
     assert (after.status, after.version, after.cases_opened) == ("submitted", 2, 2)
-    assert LogEntry.objects.filter(
-        content_type__model="report", object_id=briefing.pk, action=LogEntry.Action.UPDATE
-    ).count() == 2
+    assert (
+        LogEntry.objects.filter(
+            content_type__model="report", object_id=briefing.pk, action=LogEntry.Action.UPDATE
+        ).count()
+        == 2
+    )
 
 
 @on_postgresql
@@ -289,5 +292,7 @@ def test_two_ledger_entries_of_one_day_at_once_never_exceed_24_hours(tree, actor
     # then one entry is kept and the other is refused on the 24-hour rule
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(refused) == 1
-    assert refused[0].message_dict == {"hours": ["王五 already has 14.0 hours on 2025-03-03; a day has 24."]}
+    assert refused[0].message_dict == {
+        "hours": ["王五 already has 14.0 hours on 2025-03-03; a day has 24."]
+    }
     assert list(ServiceLogEntry.objects.values_list("hours", flat=True)) == [Decimal("14.0")]

@@ -78,7 +78,7 @@ def _endpoints() -> list[SimpleNamespace]:
 
 ENDPOINTS = _endpoints()
 
-# Lists that are not a page of rows, with where they are guarded instead.
+# Lists left out of the page test, each with the reason and where it is guarded instead.
 NOT_A_PAGE = {
     "reports:compliance": "answers for ?area=&year=: test_reports_cost_the_same_for_more_areas",
 }
@@ -265,9 +265,14 @@ def _top_up(endpoint, world) -> None:
         # Nothing in the county: copy a row from elsewhere into it (direct `area` only).
         source = _viewset_queryset(endpoint.viewset, world.superuser).order_by("pk").first()
         changes = {"area_id": world.county.pk}
-    assert source is not None, f"{endpoint.id}: the demo has no row to copy"
-    for _number in range(missing):
-        _clone(source, **changes)
+    if source is None:
+        return  # test_every_list_endpoint_has_large_rows_for_the_county names it
+    try:
+        with transaction.atomic():
+            for _number in range(missing):
+                _clone(source, **changes)
+    except (NotImplementedError, IntegrityError):
+        pass  # as above: the demo needs more rows of it, or the list a reason in NOT_A_PAGE
 
 
 def _top_up_admin(model, world) -> None:
@@ -326,7 +331,7 @@ def _repeated(small, large) -> list[str]:
     return [f"{count}× {sql[:300]}" for sql, count in grown.most_common(5)]
 
 
-def _assert_same_cost(small, large, label: str) -> None:
+def assert_same_cost(small, large, label: str) -> None:
     assert (label, large.queries) == (label, small.queries), _repeated(small, large)
 
 
@@ -334,6 +339,7 @@ def _assert_same_cost(small, large, label: str) -> None:
 
 
 def test_every_list_endpoint_has_large_rows_for_the_county(world):
+    # A list with fewer rows would be measured on too few: give the demo more rows of it.
     short = {
         endpoint.id: count
         for endpoint in LIST_ENDPOINTS
@@ -347,8 +353,10 @@ def test_every_collection_action_is_guarded_or_excluded():
     found = {f"{e.id}/{path}" for e in ENDPOINTS for path in e.collection_actions}
     assert (found - guarded, guarded - found) == (set(), set())
     assert all(reason for reason in EXCLUDED_ACTIONS.values())
+    # Every router entry is a list measured by page, or left out with a reason.
     unpaged = {e.id for e in ENDPOINTS if not e.has_list} | set(NOT_A_PAGE)
     assert unpaged == set(NOT_A_PAGE)
+    assert all(reason for reason in NOT_A_PAGE.values())
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -361,7 +369,7 @@ def test_list_costs_the_same_for_more_rows(world, db, endpoint, who):
     large = _measure(client, url, {"page_size": LARGE})
 
     assert (small.status, small.rows, large.status, large.rows) == (200, SMALL, 200, LARGE)
-    _assert_same_cost(small, large, endpoint.id)
+    assert_same_cost(small, large, endpoint.id)
 
 
 def test_the_guard_fails_on_a_missing_select_related(world, db, monkeypatch):
@@ -377,7 +385,7 @@ def test_the_guard_fails_on_a_missing_select_related(world, db, monkeypatch):
 
     assert large.queries - small.queries == LARGE - SMALL
     with pytest.raises(AssertionError):
-        _assert_same_cost(small, large, "compliance runs without select_related")
+        assert_same_cost(small, large, "compliance runs without select_related")
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -391,7 +399,7 @@ def test_paged_action_costs_the_same_for_more_rows(world, db, action, who):
     large = _measure(client, url, {"page_size": LARGE, **PAGED_ACTIONS[action]})
 
     assert (small.status, small.rows, large.status, large.rows) == (200, SMALL, 200, LARGE)
-    _assert_same_cost(small, large, action)
+    assert_same_cost(small, large, action)
 
 
 def _endpoint_of(action: str):
@@ -421,7 +429,7 @@ def test_export_costs_the_same_for_more_rows(world, db, action, who):
     large = _measure(client, url, params)
 
     assert (small.status, large.status, in_area.count()) == (200, 200, rows_before + GROWTH)
-    _assert_same_cost(small, large, action)
+    assert_same_cost(small, large, action)
 
 
 def _area_of(row, area_field: str):
@@ -489,7 +497,7 @@ def test_compliance_run_costs_the_same_for_more_areas(world, db):
     _add_townships(world, EXTRA_TOWNSHIPS)
     large = _compliance_run(world)
 
-    _assert_same_cost(small, large, "compliance run")
+    assert_same_cost(small, large, "compliance run")
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -502,7 +510,7 @@ def test_reports_cost_the_same_for_more_areas(world, db, who):
     assert {name: m.status for name, m in small.items()} == dict.fromkeys(small, 200)
     assert {name: m.status for name, m in large.items()} == dict.fromkeys(large, 200)
     for name in small:
-        _assert_same_cost(small[name], large[name], name)
+        assert_same_cost(small[name], large[name], name)
 
 
 def test_report_export_costs_the_same_for_more_areas(world, db):
@@ -527,7 +535,7 @@ def test_report_export_costs_the_same_for_more_areas(world, db):
         export_small, cost_small = small[file_format]
         export_large, cost_large = large[file_format]
         assert (export_small.status, export_large.status) == ("ready", "ready")
-        _assert_same_cost(cost_small, cost_large, f"report export {file_format}")
+        assert_same_cost(cost_small, cost_large, f"report export {file_format}")
 
 
 # --- admin changelists ----------------------------------------------------------------------
@@ -576,7 +584,7 @@ def test_admin_changelist_costs_the_same_for_more_rows(world, db, model, who, mo
     large = _measure(browser, url)
 
     assert (small.status, small.rows, large.status, large.rows) == (200, SMALL, 200, LARGE)
-    _assert_same_cost(small, large, meta.label_lower)
+    assert_same_cost(small, large, meta.label_lower)
 
 
 # --- the contractors' portal ----------------------------------------------------------------
@@ -656,4 +664,4 @@ def test_portal_page_costs_the_same_for_more_rows(world, db, page):
 
     assert (small.status, large.status) == (200, 200)
     assert rows(large.response.context) == rows(small.response.context) + GROWTH
-    _assert_same_cost(small, large, f"portal {page}")
+    assert_same_cost(small, large, f"portal {page}")

@@ -76,9 +76,10 @@ def test_failed_logins_stay_in_the_failure_log_after_a_successful_one(actors):
 
     # then the lock-out counter is reset, but the three failures are still on record
     assert AccessAttempt.objects.count() == 0
-    assert list(AccessFailureLog.objects.values_list("username", "ip_address")) == [
-        ("county_a_admin", "10.1.2.5")
-    ] * 3
+    assert (
+        list(AccessFailureLog.objects.values_list("username", "ip_address"))
+        == [("county_a_admin", "10.1.2.5")] * 3
+    )
 
 
 @pytest.mark.parametrize("model", ["accesslog", "accessfailurelog", "accessattempt"])

@@ -70,7 +70,9 @@ def contractor(tree):
     ],
 )
 def test_a_contract_in_force_covers_a_new_station(tree, actors, contractor, _case, area, cover):
-    make_contract(tree.county_a, contractor, townships=[tree.town_a1] if cover == "township" else [])
+    make_contract(
+        tree.county_a, contractor, townships=[tree.town_a1] if cover == "township" else []
+    )
 
     station = station_save(
         actor=actors.county_admin, station=contractor_station(getattr(tree, area), contractor)
