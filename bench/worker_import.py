@@ -44,6 +44,25 @@ def _import(label: str, content: bytes, name: str, actor) -> dict:
     return figures
 
 
+def _new_people(data: list[list[str]]) -> list[list[str]]:
+    """The rows whose ID number no worker has yet: the import then creates every one.
+
+    (The synthetic ID numbers can meet people of a generated registry, whose certificates
+    would make those rows conflicts, not new workers.)
+    """
+    from talent.models import Worker
+
+    numbers = [row[1] for row in data]
+    known: set[str] = set()
+    for start in range(0, len(numbers), 5000):
+        known.update(
+            Worker.objects.filter(id_number__in=numbers[start : start + 5000]).values_list(
+                "id_number", flat=True
+            )
+        )
+    return [row for row in data if row[1] not in known]
+
+
 def run(*, rows: int = 100_000, area_code: str | None = None, out=None) -> dict:
     from bench.admin_pages import bench_users
     from bench.compliance import default_province
@@ -60,7 +79,9 @@ def run(*, rows: int = 100_000, area_code: str | None = None, out=None) -> dict:
     )
     if not codes:
         raise SystemExit(f"{area.code} has no communities to place workers in.")
-    data = synthetic_rows(rows, codes)
+    data = _new_people(synthetic_rows(rows + rows // 10 + 100, codes))[:rows]
+    if len(data) < rows:
+        raise SystemExit(f"Only {len(data):,} synthetic people are not registered yet.")
     say(f"Workforce import of {rows:,} rows into {area.code} {area.name}")
     building = time.perf_counter()
     workbook = xlsx_bytes(COLUMNS, data)

@@ -19,8 +19,9 @@ from orgs.models import (
     IncubationCentre,
     ObservationPoint,
 )
-from stations.access import actor_root_path, scope_to_actor
+from stations.access import scope_to_actor
 from stations.admin_base import (
+    AreaListFilter,
     ExportXlsxMixin,
     ImportAdminMixin,
     ScopedAdminMixin,
@@ -37,42 +38,6 @@ AREA_FIELDS = {
     Federation: "township",
     Contest: "area",
 }
-AREA_FILTER_CHOICES_CAP = 300
-
-
-class AreaListFilter(admin.SimpleListFilter):
-    """ "Within" an area: the counties and townships below the user's own area, in tree order.
-
-    Costs one query for the choices, whatever the number of rows.
-    """
-
-    title = _("area")
-    parameter_name = "within"
-
-    def __init__(self, request, params, model, model_admin):
-        self.path_field = f"{model_admin.area_field}__path"
-        super().__init__(request, params, model, model_admin)
-
-    def lookups(self, request, model_admin):
-        root = actor_root_path(request.user)
-        if root is None:
-            return []
-        areas = AdminArea.objects.filter(level__in=(Level.COUNTY, Level.TOWNSHIP))
-        if root:
-            areas = areas.filter(path__startswith=root)
-        areas = areas.order_by("path").values_list("code", "name", "level")
-        return [
-            (code, f"— {name}" if level == Level.TOWNSHIP else name)
-            for code, name, level in areas[:AREA_FILTER_CHOICES_CAP]
-        ]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        path = AdminArea.objects.filter(code=self.value()).values_list("path", flat=True).first()
-        if path is None:
-            return queryset.none()
-        return queryset.filter(**{f"{self.path_field}__startswith": path})
 
 
 class BrandListFilter(admin.SimpleListFilter):

@@ -13,8 +13,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stations.access import actor_root_path, scope_to_actor
-from stations.admin_base import ImportAdminMixin, ScopedAdminMixin, ServiceValidatedForm
+from stations.access import scope_to_actor
+from stations.admin_base import (
+    AreaListFilter,
+    ImportAdminMixin,
+    ScopedAdminMixin,
+    ServiceValidatedForm,
+)
 from stations.models import AdminArea
 from stations.privacy import can_see_personal_data, mask_id_number, mask_phone
 from talent import services
@@ -75,36 +80,11 @@ class TalentScopeMixin:
 # --- list filters --------------------------------------------------------------------------------
 
 
-class WithinAreaListFilter(admin.SimpleListFilter):
-    """Rows within an area of the user's subtree (the top two levels of it are offered)."""
-
-    title = _("area")
-    parameter_name = "within"
+class WithinAreaListFilter(AreaListFilter):
     area_field = "area"
 
-    def lookups(self, request, model_admin):
-        root = actor_root_path(request.user)
-        if root is None:
-            return []
-        top = request.user.admin_area.level if root else AdminArea.Level.PROVINCE
-        areas = scope_to_actor(
-            AdminArea.objects.filter(level__lte=top + 2), actor=request.user, area_field=None
-        ).order_by("path")[:500]
-        return [
-            (area.code, "\u2003" * max(area.level - top, 0) + area.name)
-            for area in areas.only("code", "name", "level")
-        ]
 
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        path = AdminArea.objects.filter(code=self.value()).values_list("path", flat=True).first()
-        if path is None:
-            return queryset.none()
-        return queryset.filter(**{f"{self.area_field}__path__startswith": path})
-
-
-class WorkerWithinAreaListFilter(WithinAreaListFilter):
+class WorkerWithinAreaListFilter(AreaListFilter):
     area_field = "worker__area"
 
 

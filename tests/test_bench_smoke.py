@@ -7,6 +7,8 @@ hand-written floor must be equal, and the API's queries must not depend on the p
 
 import json
 
+from django.db import connection
+
 import pytest
 
 from bench import admin_pages, api_load, common, compliance, freshness, worker_import
@@ -38,7 +40,7 @@ def scale_data(db):
 
 
 def _written(tmp_path, name: str) -> dict:
-    return json.loads((tmp_path / f"{name}-sqlite.json").read_text())
+    return json.loads((tmp_path / f"{name}-{connection.vendor}.json").read_text())
 
 
 def test_the_compliance_benchmark_finds_the_floor_equal_to_the_platform(scale_data, tmp_path):

@@ -12,8 +12,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import CommunityOrg
-from stations.access import actor_root_path, scope_to_actor
+from stations.access import scope_to_actor
 from stations.admin_base import (
+    AreaListFilter,
     ExportXlsxMixin,
     ImportAdminMixin,
     ScopedAdminMixin,
@@ -81,45 +82,6 @@ class ScopedRelatedPickersMixin:
 
 class ScopedPickersMixin(ScopedRelatedPickersMixin, ScopedAdminMixin):
     pass
-
-
-AREA_FILTER_CHOICES_CAP = 300
-
-
-class WithinAreaListFilter(admin.SimpleListFilter):
-    """Within an area: the two levels below the user's own area (for a superuser, counties and
-    townships), in tree order. One query for the choices, whatever the number of rows.
-
-    (orgs and talent have near copies; a shared one in stations.admin_base would serve all.)
-    """
-
-    title = _("area")
-    parameter_name = "within"
-
-    def __init__(self, request, params, model, model_admin):
-        self.path_field = f"{model_admin.area_field}__path"
-        super().__init__(request, params, model, model_admin)
-
-    def lookups(self, request, model_admin):
-        root = actor_root_path(request.user)
-        if root is None:
-            return []
-        own_level = request.user.admin_area.level if root else Level.CITY
-        levels = [level for level in (own_level + 1, own_level + 2) if level <= Level.COMMUNITY]
-        areas = AdminArea.objects.filter(level__in=levels, path__startswith=root)
-        rows = areas.order_by("path").values_list("code", "name", "level")
-        return [
-            (code, f"— {name}" if level == levels[-1] and len(levels) == 2 else name)
-            for code, name, level in rows[:AREA_FILTER_CHOICES_CAP]
-        ]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        path = AdminArea.objects.filter(code=self.value()).values_list("path", flat=True).first()
-        if path is None:
-            return queryset.none()
-        return queryset.filter(**{f"{self.path_field}__startswith": path})
 
 
 class SkillListFilter(admin.SimpleListFilter):
@@ -207,7 +169,7 @@ class VolunteerAdmin(ImportAdminMixin, ExportXlsxMixin, ScopedPickersMixin, admi
         "is_active",
         "points_balance",
     ]
-    list_filter = [WithinAreaListFilter, SkillListFilter, "is_active", "joined_on"]
+    list_filter = [AreaListFilter, SkillListFilter, "is_active", "joined_on"]
     search_fields = ["name", "national_number"]
     list_select_related = ["area"]
     autocomplete_fields = ["area"]
@@ -311,7 +273,7 @@ class ActivityForm(ServiceValidatedForm, forms.ModelForm):
 class TeamAdmin(ScopedPickersMixin, admin.ModelAdmin):
     form = TeamForm
     list_display = ["name", "area", "sponsor_kind", "sponsor_name", "leader", "is_active"]
-    list_filter = [WithinAreaListFilter, "sponsor_kind", "is_active"]
+    list_filter = [AreaListFilter, "sponsor_kind", "is_active"]
     search_fields = ["name", "sponsor_name"]
     list_select_related = ["area", "leader"]
     autocomplete_fields = ["area", "leader"]
@@ -345,7 +307,7 @@ class TeamAdmin(ScopedPickersMixin, admin.ModelAdmin):
 class ServicePointAdmin(ScopedPickersMixin, admin.ModelAdmin):
     form = ServicePointForm
     list_display = ["name", "area", "facility", "opened_on", "is_active"]
-    list_filter = [WithinAreaListFilter, "is_active", "opened_on"]
+    list_filter = [AreaListFilter, "is_active", "opened_on"]
     search_fields = ["name", "facility", "^area__code"]
     list_select_related = ["area"]
     autocomplete_fields = ["area"]
@@ -364,7 +326,7 @@ class ServicePointAdmin(ScopedPickersMixin, admin.ModelAdmin):
 class ActivityAdmin(ScopedPickersMixin, admin.ModelAdmin):
     form = ActivityForm
     list_display = ["title", "starts_at", "area", "organiser_kind", "organiser_name"]
-    list_filter = [WithinAreaListFilter, "organiser_kind", "starts_at"]
+    list_filter = [AreaListFilter, "organiser_kind", "starts_at"]
     search_fields = ["title", "organiser_name", "place"]
     list_select_related = ["area"]
     autocomplete_fields = ["area", "organiser_team"]
@@ -411,7 +373,7 @@ class ServiceRecordAdmin(ImportAdminMixin, ScopedPickersMixin, admin.ModelAdmin)
     import_columns = [*RECORD_REQUIRED, *RECORD_OPTIONAL]
     list_display = ["volunteer", "activity", "hours", "is_verified", "recorded_by", "verified_at"]
     list_filter = [
-        WithinAreaListFilter,
+        AreaListFilter,
         VolunteerSkillListFilter,
         "is_verified",
         "activity__starts_at",
@@ -486,7 +448,7 @@ class PointsRuleAdmin(ScopedPickersMixin, admin.ModelAdmin):
 class PointsEntryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     area_field = "volunteer__area"
     list_display = ["volunteer", "kind", "amount", "balance_after", "reason", "created_at"]
-    list_filter = [WithinAreaListFilter, "kind", "created_at"]
+    list_filter = [AreaListFilter, "kind", "created_at"]
     search_fields = ["volunteer__name", "reference"]
     list_select_related = ["volunteer"]
 
@@ -547,7 +509,7 @@ class IssuedProofAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "issued_at",
         "download",
     ]
-    list_filter = [WithinAreaListFilter, "issued_at"]
+    list_filter = [AreaListFilter, "issued_at"]
     search_fields = ["=serial", "volunteer__name"]
     list_select_related = ["volunteer"]
     exclude = ["pdf"]

@@ -183,7 +183,8 @@ def test_the_world_gives_every_task_work_to_do(world, django_capture_on_commit_c
     assert done["reports.tasks.compliance_run_execute_task"] == "complete"
     assert done["reports.tasks.compliance_nightly_task"] == 1
     assert done["reports.tasks.report_export_build_task"] == "ready"
-    assert done["reports.tasks.compliance_run_split_task"] == "complete"
+    assert done["reports.tasks.compliance_run_split_task"] == "split"
+    assert ComplianceRun.objects.get(pk=world.split_run.pk).status == "complete"
     assert set(done["reports.tasks.compliance_part_task"]) >= {"population"}
     assert done["reports.tasks.compliance_parts_combine_task"] == "complete"
     assert _fingerprint() != before

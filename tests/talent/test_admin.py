@@ -113,7 +113,6 @@ def test_the_area_filter_offers_only_areas_in_reach(admin_client_for, workforce,
         spec for spec in response.context["cl"].filter_specs if spec.parameter_name == "within"
     )
     assert [code for code, _label in area_filter.lookup_choices] == [
-        "150602000000",
         "150602001000",
         "150602001001",
         "150602001201",
@@ -186,21 +185,6 @@ def test_adding_a_worker_with_a_certificate_through_the_admin(admin_client_for, 
     assert list(worker.certificates.values_list("number", "level")) == [
         ("A2023150001", "assistant")
     ]
-
-
-def test_the_add_form_refuses_a_person_kept_by_another_county(
-    admin_client_for, tree, workforce, actors
-):
-    response = admin_client_for(actors.county_admin).post(
-        "/admin/talent/worker/add/", worker_form(tree, workforce.worker_b.id_number)
-    )
-
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors["id_number"] == [
-        "This person is registered in another area; ask 康巴什区's civil-affairs bureau to "
-        "transfer them."
-    ]
-    assert Worker.objects.count() == 3
 
 
 def test_the_add_form_refuses_an_area_out_of_reach(admin_client_for, tree, actors):
