@@ -187,7 +187,7 @@ def _pdf(*, title: str, paragraphs: list[str], sections: list[tuple[str, list[li
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from stations.pdf import _register_font as register_cjk_font
+    from stations.pdf import register_font as register_cjk_font
 
     font = register_cjk_font()
     heading = ParagraphStyle("heading", fontName=font, fontSize=16, leading=22, spaceAfter=8)

@@ -24,7 +24,7 @@ def cjk_font_path() -> Path | None:
     return next((path for path in FONT_CANDIDATES if path.exists()), None)
 
 
-def _register_font() -> str:
+def register_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfbase.ttfonts import TTFont
@@ -54,7 +54,7 @@ def simple_pdf(
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _register_font()
+    font = register_font()
     heading = ParagraphStyle("heading", fontName=font, fontSize=16, leading=22, spaceAfter=8)
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16)
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=12)
