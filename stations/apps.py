@@ -3,6 +3,8 @@ from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from auditlog.apps import AuditlogConfig
+
 
 def _sync_roles_after_migrate(sender, using, apps=global_apps, **kwargs) -> None:
     # Like Django's own permissions, the role groups are kept right after every migrate and
@@ -20,3 +22,9 @@ class StationsConfig(AppConfig):
         post_migrate.connect(
             _sync_roles_after_migrate, sender=self, dispatch_uid="stations.sync_roles"
         )
+
+
+class AuditLogConfig(AuditlogConfig):
+    """django-auditlog with its name in the project's catalogue (it ships no Chinese)."""
+
+    verbose_name = _("Audit log")

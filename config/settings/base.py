@@ -26,7 +26,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "auditlog",
+    "stations.apps.AuditLogConfig",
     "axes",
     "django_celery_beat",
     "stations",
