@@ -18,8 +18,8 @@ from charity.selectors import LINKED_Q, signed_amount_sum
 from orgs.models import BrandProject, CommunityOrg, Federation
 from projects.models import Contract, Report
 from reports.engine import AreaRow, Metric, Tree, ratio_facts, sum_facts
-from stations.models import AdminArea, ServiceLogEntry, Station, StationAssignment
-from stations.rules import RESIDENT_ROLES, ledger_figures, overlap_days, rules_for, staffing_checks
+from stations.models import AdminArea, ServiceLogEntry, Station
+from stations.rules import ledger_figures, staffing_checks, worker_hours
 from stations.station_selectors import six_haves_result, with_latest_inspection
 from talent.models import Worker
 from talent.qualifications import (
@@ -291,47 +291,28 @@ def station_cases_supervision_share(tree: Tree, year: int):
 
 
 def resident_hours_share(tree: Tree, year: int):
-    """Resident workers of township stations averaging the rule's weekly hours in communities.
+    """Resident workers of township stations meeting the rule's weekly hours in communities.
 
-    Per (station, worker): hours of the worker's ledger entries that name a community, divided
-    by the weeks the worker was resident there in the year (to the check date). Four queries.
+    One per (station, worker), judged by the figure the station page shows
+    (`stations.rules.worker_hours`): hours of entries naming a community logged while resident
+    at the station, over the weeks resident there in the year (to the check date). Four queries.
     """
     start, end = datetime.date(year, 1, 1), check_date(year)
     if end < start:
         return ratio_facts(tree, {}, {})
-    stations = {
-        station.pk: station
-        for station in Station.objects.filter(
+    stations = list(
+        Station.objects.filter(
             kind=Station.Kind.TOWNSHIP_STATION, area__path__startswith=tree.root_path
         ).select_related("area")
-    }
-    rules = rules_for(stations.values())
-    days: dict[tuple[int, int], int] = defaultdict(int)
-    for station_id, worker_id, starts_on, ends_on in (
-        StationAssignment.objects.filter(
-            station_id__in=stations, role__in=RESIDENT_ROLES, starts_on__lte=end
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
-        .values_list("station_id", "worker_id", "starts_on", "ends_on")
-    ):
-        days[(station_id, worker_id)] += overlap_days(starts_on, ends_on, start, end)
-    hours = {
-        (row["station_id"], row["worker_id"]): row["total"]
-        for row in ServiceLogEntry.objects.filter(
-            station_id__in=stations, community__isnull=False, served_on__range=(start, end)
-        )
-        .values("station_id", "worker_id")
-        .annotate(total=Sum("hours"))
-    }
+    )
+    paths = {station.pk: station.area.path for station in stations}
     workers: dict[str, int] = defaultdict(int)
     meeting: dict[str, int] = defaultdict(int)
-    for (station_id, worker_id), total_days in days.items():
-        if not total_days:
-            continue
-        station = stations[station_id]
-        weekly = Decimal(hours.get((station_id, worker_id), 0)) / (Decimal(total_days) / 7)
-        workers[station.area.path] += 1
-        meeting[station.area.path] += weekly >= rules[station_id].min_community_hours_per_week
+    for station_id, figures in worker_hours(stations, year=year, as_of=end).items():
+        for figure in figures:
+            if figure.days_on_post:
+                workers[paths[station_id]] += 1
+                meeting[paths[station_id]] += figure.met
     return ratio_facts(tree, meeting, tree.roll_up(workers))
 
 

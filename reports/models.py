@@ -139,6 +139,12 @@ class ComplianceRun(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     query_count = models.PositiveIntegerField(_("SQL queries"), null=True, blank=True)
+    # Paths of areas changed since the current snapshot: the run recomputes only their
+    # counties' subtrees and re-combines the ancestors. Empty: the whole area is computed.
+    changed_paths = models.JSONField(_("changed areas"), default=list, blank=True)
+    # Paths of the parts of a split run already counted in parts_done (a redelivered part
+    # counts once).
+    done_parts = models.JSONField(_("parts counted"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("compliance run")

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -45,17 +45,104 @@ def compliance_run_request(*, actor, area: AdminArea, year: int) -> ComplianceRu
 
 
 @transaction.atomic
-def compliance_run_queue(*, area: AdminArea, year: int, requested_by=None) -> ComplianceRun:
-    """Queues a run; the task starts once this transaction commits."""
+def compliance_run_queue(
+    *,
+    area: AdminArea,
+    year: int,
+    requested_by=None,
+    changed_paths: list[str] | None = None,
+    countdown: int | None = None,
+) -> ComplianceRun:
+    """Queues a run; the task starts once this transaction commits (after `countdown` s).
+
+    A run with `changed_paths` recomputes only their subtrees (see compliance_run_execute).
+    """
     from reports.tasks import compliance_run_execute_task, compliance_run_split_task
 
-    run = ComplianceRun.objects.create(area=area, year=year, requested_by=requested_by)
-    # A province's or city's run is split over workers, one part per child (see below).
-    task = (
-        compliance_run_split_task if area.level in FAN_OUT_LEVELS else compliance_run_execute_task
+    run = ComplianceRun.objects.create(
+        area=area, year=year, requested_by=requested_by, changed_paths=changed_paths or []
     )
-    transaction.on_commit(lambda: task.delay(run.pk))
+    # A province's or city's whole run is split over workers, one part per child (see below);
+    # a partial one is small and runs in one task.
+    split = area.level in FAN_OUT_LEVELS and not changed_paths
+    task = compliance_run_split_task if split else compliance_run_execute_task
+    transaction.on_commit(lambda: task.apply_async((run.pk,), countdown=countdown))
     return run
+
+
+# Changes within this many seconds of the first one are computed by the same run.
+REFRESH_DEBOUNCE_SECONDS = 5
+
+
+def compliance_refresh_request(
+    *, area_paths: Iterable[str], years: Iterable[int] | None = None
+) -> list[ComplianceRun]:
+    """Queues the refresh of the figures above changed areas, debounced per top-level area.
+
+    A root with a partial run still waiting in the queue gets the paths added to it, and one with
+    a whole run waiting gets nothing: either starts after this commit and sees the change. Else a
+    new partial run is queued, started REFRESH_DEBOUNCE_SECONDS after the commit, so that a burst
+    of changes makes one run. `years`: by default those of the root's current snapshots (the
+    current year when it has none). Returns the runs queued. Cost: four queries plus one per
+    run queued or extended.
+    """
+    by_root: dict[str, set[str]] = {}
+    for path in area_paths:
+        codes = codes_in_path(path or "")
+        if codes:
+            by_root.setdefault(codes[0], set()).add(path)
+    if not by_root:
+        return []
+    roots = list(AdminArea.objects.filter(code__in=by_root, parent__isnull=True).order_by("code"))
+    years_of: dict[int, set[int]] = {}
+    if years is None:
+        for area_id, year in ComplianceSnapshot.objects.filter(
+            area__in=roots, is_current=True
+        ).values_list("area_id", "year"):
+            years_of.setdefault(area_id, set()).add(year)
+    current_year = timezone.localdate().year
+    queued = []
+    with transaction.atomic():
+        # Locked so that a run starting now does not miss the paths added to it (PostgreSQL).
+        waiting: dict[tuple[int, int], ComplianceRun] = {}
+        for run in (
+            ComplianceRun.objects.select_for_update()
+            .filter(area__in=roots, status=ComplianceRun.Status.QUEUED)
+            .order_by("pk")
+        ):
+            waiting.setdefault((run.area_id, run.year), run)
+        for root in roots:
+            paths = by_root[root.code]
+            for year in sorted(
+                set(years) if years is not None else years_of.get(root.pk, set()) or {current_year}
+            ):
+                run = waiting.get((root.pk, year))
+                if run is None:
+                    queued.append(
+                        compliance_run_queue(
+                            area=root,
+                            year=year,
+                            changed_paths=sorted(paths),
+                            countdown=REFRESH_DEBOUNCE_SECONDS,
+                        )
+                    )
+                elif run.changed_paths and not paths <= set(run.changed_paths):
+                    run.changed_paths = sorted(paths | set(run.changed_paths))
+                    run.save(update_fields=["changed_paths"])
+    return queued
+
+
+def compliance_refresh_on_change(sender, instance, created: bool, **kwargs) -> None:
+    """After a change is committed, queues the refresh of the figures it touches.
+
+    Connected to the audit log's new entries (reports.apps): every write through the admin, the
+    portal or the API leaves one with the area path it touched. No query before the commit.
+    A failure to queue is logged, not raised into the committed request; the beat's
+    compliance_refresh_changed then catches the change within a minute.
+    """
+    path = (instance.additional_data or {}).get("area_path") if created else None
+    if path:
+        transaction.on_commit(lambda: compliance_refresh_request(area_paths=[path]), robust=True)
 
 
 def compliance_refresh_changed(*, year: int, since_minutes: int = 60) -> list[ComplianceRun]:
@@ -108,29 +195,16 @@ def compliance_refresh_changed(*, year: int, since_minutes: int = 60) -> list[Co
 def compliance_refresh_after_import(
     *, area_paths: Iterable[str], year: int | None = None
 ) -> list[ComplianceRun]:
-    """Queues a run for each top-level area an import wrote to, once (debounced).
+    """Queues a refresh for each top-level area an import wrote to, once (debounced).
 
-    Imports write with bulk statements, which leave no audit entries for
-    `compliance_refresh_changed` to find, so an import service calls this when it wrote
-    something. A root with a run still waiting in the queue gets no second one: that run starts
-    after the import has committed and sees it. (A run already computing may have read the
-    records before the import, so it does not count.) Cost: two queries plus one per run.
+    Imports write with bulk statements, which leave no audit entries, so an import service
+    calls this when it wrote something (compliance_refresh_request: a run still waiting in the
+    queue takes the paths; a run already computing may have read the records before the
+    import, so it does not count).
     """
-    year = year or timezone.localdate().year
-    roots = {codes[0] for codes in map(codes_in_path, area_paths) if codes}
-    if not roots:
-        return []
-    waiting = set(
-        ComplianceRun.objects.filter(
-            year=year, area__code__in=roots, status=ComplianceRun.Status.QUEUED
-        ).values_list("area__code", flat=True)
+    return compliance_refresh_request(
+        area_paths=area_paths, years=[year or timezone.localdate().year]
     )
-    return [
-        compliance_run_queue(area=root, year=year)
-        for root in AdminArea.objects.filter(
-            code__in=roots - waiting, parent__isnull=True
-        ).order_by("code")
-    ]
 
 
 def compliance_nightly(*, year: int) -> list[ComplianceRun]:
@@ -198,25 +272,31 @@ def compliance_run_execute(*, run_id: int) -> ComplianceRun:
     and leaves the previous snapshot current. Cost: a fixed number of queries per metric, plus
     the bulk inserts of the results.
     """
-    run = ComplianceRun.objects.select_related("area").get(pk=run_id)
-    if run.status == ComplianceRun.Status.COMPLETE:
-        return run
     chosen = metrics()
-    run.status = ComplianceRun.Status.RUNNING
-    run.started_at = timezone.now()
-    run.parts_total = len(chosen) + 1
-    run.parts_done = 0
-    run.error = ""
-    run.save(update_fields=["status", "started_at", "parts_total", "parts_done", "error"])
+    with transaction.atomic():
+        # Locked: compliance_refresh_request adds paths to a queued run until it starts.
+        run = ComplianceRun.objects.select_for_update().select_related("area").get(pk=run_id)
+        if run.status == ComplianceRun.Status.COMPLETE:
+            return run
+        run.status = ComplianceRun.Status.RUNNING
+        run.started_at = timezone.now()
+        run.parts_total = len(chosen) + 1
+        run.parts_done = 0
+        run.error = ""
+        run.save(update_fields=["status", "started_at", "parts_total", "parts_done", "error"])
     counter = QueryCounter()
     try:
         with connection.execute_wrapper(counter):
             tree = Tree(run.area.path)
-            facts = {}
-            for metric in chosen:
-                facts[metric.key] = metric.compute(tree, run.year)
-                ComplianceRun.objects.filter(pk=run.pk).update(parts_done=len(facts))
-            _store_snapshot(run, tree, chosen, facts)
+            partial = _partial_facts(run, tree, chosen) if run.changed_paths else None
+            if partial is None:
+                facts = {}
+                for metric in chosen:
+                    facts[metric.key] = metric.compute(tree, run.year)
+                    ComplianceRun.objects.filter(pk=run.pk).update(parts_done=len(facts))
+                _store_snapshot(run, tree, chosen, facts)
+            else:
+                _store_snapshot(run, tree, chosen, partial[0], copy_from=partial[1])
     except Exception as exc:
         logger.exception("Compliance run %s failed", run.pk)
         run.status = ComplianceRun.Status.FAILED
@@ -232,15 +312,130 @@ def compliance_run_execute(*, run_id: int) -> ComplianceRun:
     return run
 
 
+def _combine_area(
+    metric, pairs: list[tuple], own_population: int | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """An area's facts from its children's, with its own population figure, when it has one, in
+    place of its children's sum (as Tree.population does)."""
+    combined = metric.combine_parts(pairs)
+    if own_population is not None and metric.per_population:
+        combined = (combined[0], Decimal(own_population))
+    if own_population is not None and metric.key == "population":
+        combined = (Decimal(own_population), None)
+    return combined
+
+
+def _stored_pair(values: dict, key: str) -> tuple[Decimal | None, Decimal | None]:
+    numerator, denominator = values[key][:2]
+    return (
+        None if numerator is None else Decimal(str(numerator)),
+        None if denominator is None else Decimal(str(denominator)),
+    )
+
+
+def _parent_path(path: str) -> str:
+    return path[: path.rstrip("/").rfind("/") + 1]
+
+
+def _partial_facts(run: ComplianceRun, tree: Tree, chosen) -> tuple[dict, int] | None:
+    """The facts of the areas a partial run rewrites, and the snapshot its other areas are copied
+    from; None (compute the whole area) when that could differ from a whole run.
+
+    Each county holding a changed path is computed afresh; its ancestors up to the run's area
+    are re-combined from their children's figures (Metric.combine_parts), stored ones for the
+    unchanged children; every other area keeps its row of the current snapshot. Whole instead:
+    no current snapshot, areas added or removed since, a metric missing from it, a change above
+    a county, records on an ancestor itself, or a threshold that took effect since.
+    Cost: a whole run's queries over the changed counties, plus one per ancestor and kind of
+    record (_root_has_own_records) and six.
+    """
+    previous = ComplianceSnapshot.objects.filter(
+        area=run.area, year=run.year, is_current=True
+    ).first()
+    if previous is None:
+        return None
+    counties: set[str] = set()
+    for path in run.changed_paths:
+        county = next(
+            (a for a in tree.ancestors(path) if tree.rows[a].level == AdminArea.Level.COUNTY),
+            None,
+        )
+        if county is None:
+            return None
+        counties.add(county)
+    above = {a for county in counties for a in tree.ancestors(county) if a != county}
+    children: dict[str, list[str]] = {path: [] for path in above}
+    for path in tree.rows:
+        parent = _parent_path(path)
+        if parent in children and path != parent:
+            children[parent].append(path)
+    needed = {tree.rows[child].id for path in above for child in children[path]}
+    stored_ids = set(AreaResult.objects.filter(snapshot=previous).values_list("area_id", flat=True))
+    stored = dict(
+        AreaResult.objects.filter(snapshot=previous, area_id__in=needed).values_list(
+            "area__path", "values"
+        )
+    )
+    keys = [metric.key for metric in chosen]
+    if (
+        stored_ids != {row.id for row in tree.rows.values()}
+        or any(key not in values for values in stored.values() for key in keys)
+        or any(_root_has_own_records(tree.rows[path].id) for path in above)
+        # A threshold in force now that was not then changes copied rows' results.
+        or TargetThreshold.objects.filter(
+            target__year=run.year,
+            valid_from__gt=previous.computed_at,
+            valid_from__lte=timezone.now(),
+        ).exists()
+    ):
+        return None
+    # Parts: the counties computed afresh, plus the combine.
+    run.parts_total = len(counties) + 1
+    ComplianceRun.objects.filter(pk=run.pk).update(parts_total=run.parts_total)
+    own_population = dict(
+        AreaPopulation.objects.filter(
+            area_id__in=[tree.rows[path].id for path in above], year=run.year
+        ).values_list("area__path", "population")
+    )
+    fresh = {}
+    for county in sorted(counties):
+        part = Tree(county)
+        fresh[county] = {metric.key: metric.compute(part, run.year) for metric in chosen}
+        ComplianceRun.objects.filter(pk=run.pk).update(parts_done=len(fresh))
+    facts: dict[str, dict] = {}
+    for metric in chosen:
+        known = {path: _stored_pair(values, metric.key) for path, values in stored.items()}
+        by_path: dict = {}
+        for part in fresh.values():
+            by_path.update(part[metric.key])
+        known.update(by_path)
+        # Deepest first, so that a city is combined from its re-combined counties.
+        for path in sorted(above, key=len, reverse=True):
+            by_path[path] = known[path] = _combine_area(
+                metric, [known[child] for child in children[path]], own_population.get(path)
+            )
+        facts[metric.key] = by_path
+    return facts, previous.pk
+
+
 @transaction.atomic
-def _store_snapshot(run: ComplianceRun, tree: Tree, chosen, facts) -> ComplianceSnapshot:
-    """Writes the snapshot and swaps it in; readers never see it half-written."""
+def _store_snapshot(
+    run: ComplianceRun, tree: Tree, chosen, facts, *, copy_from: int | None = None
+) -> ComplianceSnapshot:
+    """Writes the snapshot and swaps it in; readers never see it half-written.
+
+    `facts` covers every area of the tree, or with `copy_from` (a snapshot's id) only the areas
+    rewritten: the others' rows are copied from that snapshot in one INSERT … SELECT.
+    """
     now = timezone.now()
     snapshot = ComplianceSnapshot.objects.create(
         run=run, area=run.area, year=run.year, computed_at=now
     )
     by_key = {metric.key: metric for metric in chosen}
-    values: dict[str, dict[str, list]] = {path: {} for path in tree.rows}
+    written = tree.rows
+    if copy_from is not None:
+        written = {path: tree.rows[path] for path in facts[chosen[0].key]}
+    values: dict[str, dict[str, list]] = {path: {} for path in written}
     for metric in chosen:
         for path, (numerator, denominator) in facts[metric.key].items():
             value = metric.value(numerator, denominator)
@@ -250,7 +445,7 @@ def _store_snapshot(run: ComplianceRun, tree: Tree, chosen, facts) -> Compliance
     thresholds: dict[int, list[TargetThreshold]] = {}
     for version in TargetThreshold.objects.filter(target__in=targets).order_by("-valid_from"):
         thresholds.setdefault(version.target_id, []).append(version)
-    results: dict[str, list[dict]] = {path: [] for path in tree.rows}
+    results: dict[str, list[dict]] = {path: [] for path in written}
     for target in targets:
         threshold = _threshold_in_force(target, thresholds, now)
         if threshold is None:
@@ -264,7 +459,7 @@ def _store_snapshot(run: ComplianceRun, tree: Tree, chosen, facts) -> Compliance
             "comparison": target.comparison,
             "source": _source(target),
         }
-        for path, row in tree.rows.items():
+        for path, row in written.items():
             if not path.startswith(target.area.path):
                 continue
             if target.level is not None and row.level != target.level:
@@ -279,10 +474,12 @@ def _store_snapshot(run: ComplianceRun, tree: Tree, chosen, facts) -> Compliance
                 values=values[path],
                 results=results[path],
             )
-            for path, row in tree.rows.items()
+            for path, row in written.items()
         ),
         batch_size=BATCH,
     )
+    if copy_from is not None:
+        _copy_area_results(copy_from, snapshot.pk, [row.id for row in written.values()])
     ComplianceSnapshot.objects.filter(area=run.area, year=run.year, is_current=True).update(
         is_current=False
     )
@@ -291,13 +488,27 @@ def _store_snapshot(run: ComplianceRun, tree: Tree, chosen, facts) -> Compliance
     return snapshot
 
 
+def _copy_area_results(source: int, target: int, except_areas: list[int]) -> None:
+    """Copies a snapshot's rows into another, but those of `except_areas` (one statement)."""
+    table = connection.ops.quote_name(AreaResult._meta.db_table)
+    values = connection.ops.quote_name("values")
+    skipped = ", ".join(["%s"] * len(except_areas)) or "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (snapshot_id, area_id, {values}, results) "  # noqa: S608
+            f"SELECT %s, area_id, {values}, results FROM {table} "
+            f"WHERE snapshot_id = %s AND area_id NOT IN ({skipped})",
+            [target, source, *except_areas],
+        )
+
+
 # --- fan-out: a big area's run split into parts (one per child), computed by several workers ---
 
 # Runs over a province or a city are split over their children (cities, counties).
 FAN_OUT_LEVELS = (AdminArea.Level.PROVINCE, AdminArea.Level.CITY)
 
 
-def _root_has_own_records(area: AdminArea) -> bool:
+def _root_has_own_records(area: AdminArea | int) -> bool:
     """Whether records sit on the area itself (a provincial fund, a worker of the city): a part
     per child would leave them out of the area's own figures, so such a run is not split.
 
@@ -356,8 +567,18 @@ def compliance_run_start_parts(*, run_id: int) -> list[str]:
         run.started_at = timezone.now()
         run.parts_total = len(parts) + 1
         run.parts_done = 0
+        run.done_parts = []
         run.error = ""
-        run.save(update_fields=["status", "started_at", "parts_total", "parts_done", "error"])
+        run.save(
+            update_fields=[
+                "status",
+                "started_at",
+                "parts_total",
+                "parts_done",
+                "done_parts",
+                "error",
+            ]
+        )
     return parts
 
 
@@ -380,8 +601,19 @@ def compliance_part_compute(*, run_id: int, path: str) -> dict:
             finished_at=timezone.now(),
         )
         raise
-    ComplianceRun.objects.filter(pk=run_id).update(parts_done=F("parts_done") + 1)
+    _part_count(run_id=run_id, path=path)
     return _facts_json(facts)
+
+
+@transaction.atomic
+def _part_count(*, run_id: int, path: str) -> None:
+    """Counts a computed part in the run's progress once, however often it is delivered."""
+    run = ComplianceRun.objects.select_for_update().get(pk=run_id)
+    if path in run.done_parts:
+        return
+    run.done_parts = [*run.done_parts, path]
+    run.parts_done = len(run.done_parts)
+    run.save(update_fields=["done_parts", "parts_done"])
 
 
 def compliance_parts_combine(*, run_id: int, parts: list[dict]) -> ComplianceRun:
@@ -414,12 +646,9 @@ def compliance_parts_combine(*, run_id: int, parts: list[dict]) -> ComplianceRun
                 by_path.update(
                     (path, pair) for path, pair in part[metric.key].items() if path in tree.rows
                 )
-            root = metric.combine_parts([by_path.get(child, (None, None)) for child in children])
-            if own_population is not None and metric.per_population:
-                root = (root[0], Decimal(own_population))
-            if own_population is not None and metric.key == "population":
-                root = (Decimal(own_population), None)
-            by_path[run.area.path] = root
+            by_path[run.area.path] = _combine_area(
+                metric, [by_path.get(child, (None, None)) for child in children], own_population
+            )
             facts[metric.key] = by_path
         _store_snapshot(run, tree, chosen, facts)
     except Exception as exc:

@@ -37,14 +37,37 @@ def scope_to_actor(
     if root == "":
         return qs
     if isinstance(area_field, tuple):
-        condition = Q()
-        for field in area_field:
-            condition |= Q(**{f"{field}__path__startswith": root})
-        # A subquery, so that a row reached through several links is not repeated.
-        reached = qs.model._base_manager.filter(condition).values("pk")
-        return qs.filter(pk__in=reached)
+        return qs.filter(reach_condition(qs.model, area_field, root))
     prefix = f"{area_field}__" if area_field else ""
     return qs.filter(**{f"{prefix}path__startswith": root})
+
+
+def _is_multi_valued(model, field_path: str) -> bool:
+    for name in field_path.split("__"):
+        field = model._meta.get_field(name)
+        if field.one_to_many or field.many_to_many:
+            return True
+        model = field.related_model
+    return False
+
+
+def reach_condition(model, area_fields: tuple[str, ...], path: str) -> Q:
+    """Rows of `model` with one of `area_fields` (paths to an area) inside the subtree `path`.
+
+    Each field is `area_id IN (areas of the subtree)`, a multi-valued one (a worker's linked areas)
+    `pk IN (rows linked to such an area)`, so no row is repeated. Cost: PostgreSQL checks each row
+    against two small hashed sets and can stop at a LIMIT; the former `pk IN (rows joined to all
+    their areas)` built a hash of every reached row first (Jiangsu's workers: 0.4–0.5 s a count).
+    """
+    areas = AdminArea.objects.filter(path__startswith=path).values("pk")
+    condition = Q()
+    for field in area_fields:
+        if _is_multi_valued(model, field):
+            linked = model._base_manager.filter(**{f"{field}__in": areas}).values("pk")
+            condition |= Q(pk__in=linked)
+        else:
+            condition |= Q(**{f"{field}__in": areas})
+    return condition
 
 
 def area_in_scope(area: AdminArea | None, *, actor) -> bool:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from stations.access import actor_root_path, scope_to_actor
 from stations.audit import import_record
 from stations.exports import xlsx_response
+from stations.filters import filter_within
 from stations.models import AdminArea
 from stations.tabular import ImportRejected
 
@@ -29,7 +30,8 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Unordered: a sliced count keeps ORDER BY, which would sort the whole table first.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
 
 class ScopedAdminMixin:
@@ -232,11 +234,10 @@ class AreaListFilter(admin.SimpleListFilter):
 
     title = _("area")
     parameter_name = "within"
-    area_field: str | None = None
+    area_field: str | tuple[str, ...] | None = None
 
     def __init__(self, request, params, model, model_admin):
-        area_field = self.area_field or getattr(model_admin, "area_field", "area")
-        self.path_field = f"{area_field}__path" if area_field else "path"
+        self.rows_area_field = self.area_field or getattr(model_admin, "area_field", "area")
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
@@ -263,4 +264,4 @@ class AreaListFilter(admin.SimpleListFilter):
         path = AdminArea.objects.filter(code=self.value()).values_list("path", flat=True).first()
         if path is None:
             return queryset.none()
-        return queryset.filter(**{f"{self.path_field}__startswith": path})
+        return filter_within(queryset, path, self.rows_area_field)

@@ -3,8 +3,19 @@
 Kept apart from stations.api_base: rest_framework.views reads these settings when it is imported.
 """
 
+import json
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
 from rest_framework import permissions
 from rest_framework.pagination import PageNumberPagination
+
+# Lists up to this many rows are counted exactly; a longer one gets the planner's estimate.
+EXACT_COUNT_LIMIT = 10_000
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
@@ -18,7 +29,84 @@ class ModelPermissions(permissions.DjangoModelPermissions):
     }
 
 
+def planner_row_estimate(queryset: QuerySet) -> int | None:
+    """The number of rows PostgreSQL's planner expects `queryset` to return (None elsewhere).
+
+    Cost: one EXPLAIN (planning only, no rows read), about a millisecond.
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts exactly up to `exact_count_limit` rows, and gives the planner's estimate beyond.
+
+    An exact `COUNT(*)` of a province's 1.5 million service records reads them all (0.3–0.8 s,
+    docs/performance.md §3); counting at most limit + 1 rows stays cheap whatever the table size.
+    `count_is_estimate` tells which the count is. On databases without an estimate (SQLite) the
+    count stays exact.
+    """
+
+    exact_count_limit = EXACT_COUNT_LIMIT
+    count_is_estimate = False
+
+    @cached_property
+    def count(self) -> int:
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        # Unordered: a sliced count keeps ORDER BY, which would sort the whole list first.
+        capped = self.object_list.order_by()[: self.exact_count_limit + 1].count()
+        if capped <= self.exact_count_limit:
+            return capped
+        estimate = planner_row_estimate(self.object_list)
+        if estimate is None:
+            return self.object_list.count()
+        self.count_is_estimate = True
+        # Never below what was just counted: the planner may under-estimate a subtree.
+        return max(estimate, self.exact_count_limit + 1)
+
+
 class PagePagination(PageNumberPagination):
+    """Pages of 50 (up to 500); `count` is exact up to EXACT_COUNT_LIMIT rows, else estimated.
+
+    With an estimate (`count_is_estimate: true`) the last pages are approximate: `next` may lead
+    to an empty page, or the list may end before the page the count promises.
+    """
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    django_paginator_class = EstimatedCountPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        fields = list(response.data.items())
+        fields.insert(1, ("count_is_estimate", self.page.paginator.count_is_estimate))
+        response.data = dict(fields)
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        described = super().get_paginated_response_schema(schema)
+        properties = list(described["properties"].items())
+        properties.insert(
+            1,
+            (
+                "count_is_estimate",
+                {
+                    "type": "boolean",
+                    "example": False,
+                    "description": str(
+                        _(
+                            "true when the list has more than %(limit)d rows: count is then "
+                            "the database planner's estimate, not an exact count"
+                        )
+                        % {"limit": EXACT_COUNT_LIMIT}
+                    ),
+                },
+            ),
+        )
+        described["properties"] = dict(properties)
+        described["required"] = [*described.get("required", []), "count_is_estimate"]
+        return described

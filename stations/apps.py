@@ -15,6 +15,7 @@ def _sync_roles_after_migrate(sender, using, apps=global_apps, **kwargs) -> None
 
 
 class StationsConfig(AppConfig):
+    default = True  # this module also holds AuditLogConfig
     name = "stations"
     verbose_name = _("Areas and stations")
 

@@ -3,13 +3,23 @@ from django.utils.translation import gettext_lazy as _
 
 import django_filters
 
+from stations.access import reach_condition
 from stations.models import AdminArea, AreaPopulation
+
+
+def filter_within(qs, path: str, area_field: str | tuple[str, ...] | None):
+    """Rows whose area lies under `path`. A tuple of paths (a worker's own area and the areas
+    linked to them, `talent.models.WORKER_REACH`) keeps a row when one of them does, once."""
+    if isinstance(area_field, tuple):
+        return qs.filter(reach_condition(qs.model, area_field, path))
+    prefix = f"{area_field}__" if area_field else ""
+    return qs.filter(**{f"{prefix}path__startswith": path})
 
 
 class WithinFilter(django_filters.CharFilter):
     """`?within=<code>`: rows whose area lies in that area's subtree (the area included)."""
 
-    def __init__(self, *args, area_field: str | None = "area", **kwargs):
+    def __init__(self, *args, area_field: str | tuple[str, ...] | None = "area", **kwargs):
         self.area_field = area_field
         kwargs.setdefault("label", _("within the area with this code"))
         super().__init__(*args, **kwargs)
@@ -20,8 +30,7 @@ class WithinFilter(django_filters.CharFilter):
         path = AdminArea.objects.filter(code=value).values_list("path", flat=True).first()
         if path is None:
             return qs.none()
-        prefix = f"{self.area_field}__" if self.area_field else ""
-        return qs.filter(**{f"{prefix}path__startswith": path})
+        return filter_within(qs, path, self.area_field)
 
 
 class AreaFilter(django_filters.FilterSet):

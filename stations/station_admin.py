@@ -54,16 +54,17 @@ from stations.station_selectors import (
     six_haves_result,
     with_latest_inspection,
 )
-from talent.models import Worker
+from talent.models import WORKER_REACH, Worker
 
 Item = StationInspection.Item
 ITEM_LABELS = dict(Item.choices)
 
 
 class ScopedRelationsMixin:
-    """Offers only rows in the user's reach in the pickers of stations, workers and contractors."""
+    """Offers only rows in the user's reach in the pickers of stations, workers and contractors.
+    A worker is in reach when kept or linked in the user's subtree (WORKER_REACH)."""
 
-    scoped_relations = {Station: "area", Worker: "area"}
+    scoped_relations = {Station: "area", Worker: WORKER_REACH}
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         area_field = self.scoped_relations.get(db_field.related_model)

@@ -40,7 +40,7 @@ from stations.station_selectors import (
     six_haves_result,
     with_latest_inspection,
 )
-from talent.models import Worker
+from talent.models import WORKER_REACH, Worker
 
 Item = StationInspection.Item
 
@@ -50,7 +50,7 @@ Item = StationInspection.Item
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A related row named by pk; rows outside the caller's subtree read as unknown."""
 
-    def __init__(self, *, area_field: str = "area", **kwargs):
+    def __init__(self, *, area_field: str | tuple[str, ...] = "area", **kwargs):
         self.area_field = area_field
         super().__init__(**kwargs)
 
@@ -634,7 +634,7 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
 
 class AssignmentInputSerializer(serializers.ModelSerializer):
     station = ScopedPrimaryKeyField(queryset=Station.objects.all())
-    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all())
+    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all(), area_field=WORKER_REACH)
 
     class Meta:
         model = StationAssignment
@@ -697,7 +697,7 @@ class LogEntryOutputSerializer(serializers.ModelSerializer):
 
 class LogEntryInputSerializer(serializers.ModelSerializer):
     station = ScopedPrimaryKeyField(queryset=Station.objects.all())
-    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all())
+    worker = ScopedPrimaryKeyField(queryset=Worker.objects.all(), area_field=WORKER_REACH)
     community = ScopedAreaField(allow_null=True, required=False)
     people_served = serializers.JSONField(
         required=False,

@@ -34,7 +34,7 @@ from stations.models import (
 )
 from stations.rules import RESIDENT_ROLES
 from stations.tabular import ImportRejected, RowError, read_table
-from talent.models import Worker
+from talent.models import WORKER_REACH, Worker
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -411,13 +411,14 @@ def station_lookup(values: set[str], *, actor) -> dict[str, Station | str]:
 
 
 def worker_lookup(values: set[str], *, actor) -> dict[str, Worker]:
-    """Workers named by resident ID number, within reach. One query."""
+    """Workers named by resident ID number, within reach: kept in the actor's subtree or linked
+    to an area in it (WORKER_REACH). One query."""
     numbers = {normalise_id_number(value) for value in values} - {""}
     return {
         worker.id_number: worker
-        for worker in _scoped(Worker.objects.select_related("area"), actor).filter(
-            id_number__in=numbers
-        )
+        for worker in _scoped(
+            Worker.objects.select_related("area"), actor, area_field=WORKER_REACH
+        ).filter(id_number__in=numbers)
     }
 
 

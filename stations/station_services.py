@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.models import Contract, Contractor
-from stations.access import actor_root_path, area_assert_in_scope, area_in_scope
+from stations.access import actor_root_path, area_assert_in_scope, area_in_scope, scope_to_actor
 from stations.areas import codes_in_path
 from stations.evidence import sniff_content_type
 from stations.models import (
@@ -32,7 +32,7 @@ from stations.models import (
 )
 from stations.rules import COMMUNITY_KINDS, RESIDENT_ROLES, SUPERVISION_KINDS
 from stations.signboards import signboard_name
-from talent.models import Worker
+from talent.models import WORKER_REACH, Worker
 
 Kind = Station.Kind
 Status = Station.Status
@@ -693,7 +693,17 @@ def _entries_left_uncovered(assignment: StationAssignment | None, *, deleted=Non
 
 
 def _assert_worker_in_scope(worker, *, actor) -> None:
-    if worker is None or not area_in_scope(worker.area, actor=actor):
+    """A worker kept in the actor's subtree, or linked to an area in it (WORKER_REACH).
+
+    Cost: none when the own area is in reach, else one query for the links.
+    """
+    reached = worker is not None and (
+        area_in_scope(worker.area, actor=actor)
+        or scope_to_actor(
+            Worker.objects.filter(pk=worker.pk), actor=actor, area_field=WORKER_REACH
+        ).exists()
+    )
+    if not reached:
         raise _error("worker", _("No such worker within your reach."), "out_of_scope")
 
 

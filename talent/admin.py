@@ -43,7 +43,6 @@ from talent.qualifications import (
     professional_staff_condition,
     qualification_flags,
     social_work_qualification_condition,
-    with_qualifications,
 )
 from talent.selectors import (
     EXPIRING_DAYS,
@@ -84,8 +83,16 @@ class WithinAreaListFilter(AreaListFilter):
     area_field = "area"
 
 
+class ReachWithinAreaListFilter(AreaListFilter):
+    """People within an area: kept there or linked to an area of it."""
+
+    area_field = WORKER_REACH
+
+
 class WorkerWithinAreaListFilter(AreaListFilter):
-    area_field = "worker__area"
+    """Rows of the people within an area: kept there or linked to an area of it."""
+
+    area_field = worker_reach("worker__")
 
 
 class CertificateLevelListFilter(admin.SimpleListFilter):
@@ -255,7 +262,7 @@ class WorkerAdmin(TalentScopeMixin, ImportAdminMixin, ScopedAdminMixin, admin.Mo
     search_fields = ["name"]
     autocomplete_fields = ["area"]
     list_filter = [
-        WithinAreaListFilter,
+        ReachWithinAreaListFilter,
         CertificateLevelListFilter,
         "post",
         QualifiedListFilter,
@@ -276,7 +283,9 @@ class WorkerAdmin(TalentScopeMixin, ImportAdminMixin, ScopedAdminMixin, admin.Mo
             actor=request.user,
             area_field=WORKER_REACH,
         )
-        return with_qualifications(queryset.select_related("area").prefetch_related("certificates"))
+        # The qualification columns are computed from the prefetched certificates: annotating
+        # them made PostgreSQL read the whole certificate table for each page (docs/performance.md §4).
+        return queryset.select_related("area").prefetch_related("certificates")
 
     def get_list_display(self, request):
         full = can_see_personal_data(request.user)
@@ -632,7 +641,7 @@ class GrantForm(ServiceValidatedForm, forms.ModelForm):
 
 @admin.register(IncentiveGrant)
 class IncentiveGrantAdmin(TalentScopeMixin, ScopedAdminMixin, admin.ModelAdmin):
-    area_field = "worker__area"
+    area_field = worker_reach("worker__")
     form = GrantForm
     list_display = ["worker", "policy", "level", "amount", "granted_on", "is_paid"]
     list_filter = [WorkerWithinAreaListFilter, "policy__kind", "is_paid", "level"]

@@ -802,7 +802,7 @@ class GrantViewSet(ServiceViewSet):
     """Subsidies and awards granted to workers; amounts in yuan."""
 
     queryset = IncentiveGrant.objects.all()
-    area_field = "worker__area"
+    area_field = worker_reach("worker__")
     input_serializer_class = GrantInputSerializer
     output_serializer_class = GrantOutputSerializer
     filterset_class = GrantFilter

@@ -1,6 +1,6 @@
 import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +8,7 @@ import django_filters
 
 from stations.filters import WithinFilter
 from talent.models import (
+    WORKER_REACH,
     Certificate,
     ExamEntry,
     IncentiveGrant,
@@ -16,6 +17,8 @@ from talent.models import (
     Training,
     TrainingAttendance,
     Worker,
+    WorkerAreaLink,
+    worker_reach,
 )
 from talent.qualifications import professional_staff_condition, social_work_qualification_condition
 from talent.selectors import EXPIRING_DAYS, expiring_registration_condition
@@ -28,8 +31,9 @@ def _condition_filter(qs, condition, value: bool | None):
 
 
 class WorkerFilter(django_filters.FilterSet):
-    area = django_filters.CharFilter(field_name="area__code", label=_("area code"))
-    within = WithinFilter()
+    # A person linked to an area serves it: they are listed under it as under their own area.
+    area = django_filters.CharFilter(method="filter_area", label=_("area code"))
+    within = WithinFilter(area_field=WORKER_REACH)
     level = django_filters.ChoiceFilter(
         choices=Certificate.Level.choices,
         method="filter_level",
@@ -76,6 +80,10 @@ class WorkerFilter(django_filters.FilterSet):
             "search",
         ]
 
+    def filter_area(self, qs, name, value):
+        linked = WorkerAreaLink.objects.filter(worker=OuterRef("pk"), area__code=value)
+        return qs.filter(Q(area__code=value) | Exists(linked))
+
     def filter_level(self, qs, name, value):
         return qs.filter(Exists(Certificate.objects.filter(worker=OuterRef("pk"), level=value)))
 
@@ -97,7 +105,7 @@ class CertificateFilter(django_filters.FilterSet):
     worker = django_filters.NumberFilter(field_name="worker_id")
     level = django_filters.ChoiceFilter(choices=Certificate.Level.choices)
     area = django_filters.CharFilter(field_name="worker__area__code", label=_("area code"))
-    within = WithinFilter(area_field="worker__area")
+    within = WithinFilter(area_field=worker_reach("worker__"))
     registration_expiring = django_filters.BooleanFilter(
         method="filter_registration_expiring",
         label=_("has a registration ending within 90 days"),
@@ -125,7 +133,7 @@ class RegistrationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Registration.Status.choices)
     ends_before = django_filters.DateFilter(field_name="ends_on", lookup_expr="lte")
     ends_after = django_filters.DateFilter(field_name="ends_on", lookup_expr="gte")
-    within = WithinFilter(area_field="certificate__worker__area")
+    within = WithinFilter(area_field=worker_reach("certificate__worker__"))
     education_hours_met = django_filters.BooleanFilter(
         label=_("continuing-education hours met in the period")
     )
@@ -160,7 +168,7 @@ class TrainingFilter(django_filters.FilterSet):
 class AttendanceFilter(django_filters.FilterSet):
     training = django_filters.NumberFilter(field_name="training_id")
     worker = django_filters.NumberFilter(field_name="worker_id")
-    within = WithinFilter(area_field="worker__area")
+    within = WithinFilter(area_field=worker_reach("worker__"))
 
     class Meta:
         model = TrainingAttendance
@@ -172,7 +180,7 @@ class ExamEntryFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter()
     level = django_filters.ChoiceFilter(choices=Certificate.Level.choices)
     passed = django_filters.BooleanFilter()
-    within = WithinFilter(area_field="worker__area")
+    within = WithinFilter(area_field=worker_reach("worker__"))
 
     class Meta:
         model = ExamEntry
@@ -193,7 +201,8 @@ class GrantFilter(django_filters.FilterSet):
     policy = django_filters.NumberFilter(field_name="policy_id")
     worker = django_filters.NumberFilter(field_name="worker_id")
     is_paid = django_filters.BooleanFilter()
-    within = WithinFilter(area_field="worker__area")
+    # Grants to the people serving the area: kept there or linked to it.
+    within = WithinFilter(area_field=worker_reach("worker__"))
 
     class Meta:
         model = IncentiveGrant

@@ -39,7 +39,6 @@ from talent.models import (
     worker_reach,
 )
 from talent.periods import required_hours
-from talent.qualifications import with_qualifications
 
 EXPIRING_DAYS = 90
 
@@ -124,26 +123,26 @@ def expiring_registration_condition(
     return Q(Exists(registrations))
 
 
-def workers_shaped(on: datetime.date | None = None) -> QuerySet[Worker]:
-    """Workers with area, certificates and both qualification flags (not yet scoped).
+def workers_shaped() -> QuerySet[Worker]:
+    """Workers with area, certificates and area links (not yet scoped).
 
-    Cost: one query for the page plus one for the page's certificates and one for its links.
+    Cost: one query for the page plus one for the page's certificates and one for its links. The
+    qualification flags are computed from the prefetched certificates (`qualification_flags`),
+    not annotated: as `EXISTS … OR …` annotations PostgreSQL hashed them over the whole certificate
+    table for every page (302 + 64 ms for 50 rows of Jiangsu's 215,000 workers).
     """
-    return with_qualifications(
-        Worker.objects.select_related("area").prefetch_related(
-            Prefetch("certificates", queryset=Certificate.objects.order_by("obtained_on", "pk")),
-            Prefetch(
-                "area_links",
-                queryset=WorkerAreaLink.objects.select_related("area").order_by("area__code"),
-            ),
+    return Worker.objects.select_related("area").prefetch_related(
+        Prefetch("certificates", queryset=Certificate.objects.order_by("obtained_on", "pk")),
+        Prefetch(
+            "area_links",
+            queryset=WorkerAreaLink.objects.select_related("area").order_by("area__code"),
         ),
-        on,
     )
 
 
-def worker_list(*, actor, on: datetime.date | None = None) -> QuerySet[Worker]:
+def worker_list(*, actor) -> QuerySet[Worker]:
     """The workers the actor reaches, shaped for lists."""
-    return scope_to_actor(workers_shaped(on), actor=actor, area_field=WORKER_REACH)
+    return scope_to_actor(workers_shaped(), actor=actor, area_field=WORKER_REACH)
 
 
 def certificates_shaped() -> QuerySet[Certificate]:
@@ -286,7 +285,7 @@ def grants_shaped() -> QuerySet[IncentiveGrant]:
 
 
 def grant_list(*, actor) -> QuerySet[IncentiveGrant]:
-    return scope_to_actor(grants_shaped(), actor=actor, area_field="worker__area")
+    return scope_to_actor(grants_shaped(), actor=actor, area_field=worker_reach("worker__"))
 
 
 def worker_find(*, actor, id_number: str) -> Worker | None:

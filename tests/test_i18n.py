@@ -74,3 +74,15 @@ def test_model_labels_render_in_chinese():
     with translation.override("zh-hans"):
         assert str(AdminArea._meta.verbose_name) == "区划"
         assert str(AdminArea.Level.TOWNSHIP.label) == "乡镇（街道）"
+
+
+def test_the_apps_of_the_project_and_the_audit_log_are_named_in_chinese():
+    from django.apps import apps
+
+    with translation.override("zh-hans"):
+        names = {
+            label: str(apps.get_app_config(label).verbose_name)
+            for label in ("stations", "auditlog")
+        }
+
+    assert names == {"stations": "区划与社工站", "auditlog": "审计日志"}

@@ -7,35 +7,16 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 import pytest
 
 from config.celery import app as celery_app
 from stations.models import AreaPopulation
 from stations.tasks import area_population_task
+from tests.worker_process import WORKER_MARKS, shared_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
-BROKER = os.environ.get("CELERY_BROKER_URL", "")
-
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(
-        not BROKER.startswith("redis"), reason="needs CELERY_BROKER_URL=redis://… (CI sets it)"
-    ),
-]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    pytest.skip(
-        "the worker process needs a database it can share: run with DATABASE_URL=postgres://…"
-    )
-    return ""
+pytestmark = WORKER_MARKS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -45,7 +26,7 @@ def test_worker_process_runs_a_task_from_redis(tree):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": shared_database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
     worker = subprocess.Popen(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stations.access import area_assert_in_scope, area_in_scope
-from talent.models import LEVEL_RANK, IncentiveGrant, IncentivePolicy, Worker
+from talent.models import LEVEL_RANK, IncentiveGrant, IncentivePolicy, Worker, worker_reach
 from talent.services.common import assert_stored_in_scope, assert_worker_in_scope, not_found
 
 
@@ -40,9 +40,10 @@ def highest_level_on(worker: Worker, on: datetime.date) -> str:
 def grant_save(*, actor, grant: IncentiveGrant) -> IncentiveGrant:
     """Grants a subsidy or award; the level and amount default from the worker and the policy.
 
-    The worker must work inside the policy's area, and both must be in the actor's reach.
+    The worker must work inside the policy's area (or be linked to an area of it), and both must
+    be in the actor's reach.
     """
-    assert_stored_in_scope(grant, actor=actor, area_field="worker__area", field="worker")
+    assert_stored_in_scope(grant, actor=actor, area_field=worker_reach("worker__"), field="worker")
     policy = grant.policy if grant.policy_id else None
     stored_policy_id = (
         IncentiveGrant.objects.filter(pk=grant.pk).values_list("policy_id", flat=True).first()
@@ -63,7 +64,12 @@ def grant_save(*, actor, grant: IncentiveGrant) -> IncentiveGrant:
 def grant_validate(grant: IncentiveGrant) -> None:
     """Fills the level and amount from the worker and the policy; checks the policy's area."""
     policy, worker = grant.policy, grant.worker
-    if not worker.area.path.startswith(policy.area.path):
+    # A person linked to an area of the policy serves there, so the policy covers them too.
+    serves_there = worker.area.path.startswith(policy.area.path) or (
+        worker.pk is not None
+        and worker.area_links.filter(area__path__startswith=policy.area.path).exists()
+    )
+    if not serves_there:
         raise ValidationError(
             {"worker": _("This person works outside the area of the policy.")},
             code="grant_outside_policy_area",
@@ -86,7 +92,7 @@ def grant_validate(grant: IncentiveGrant) -> None:
 
 @transaction.atomic
 def grant_delete(*, actor, grant: IncentiveGrant) -> None:
-    assert_stored_in_scope(grant, actor=actor, area_field="worker__area", field="worker")
+    assert_stored_in_scope(grant, actor=actor, area_field=worker_reach("worker__"), field="worker")
     if grant.is_paid:
         raise ValidationError(_("A paid grant is kept; it cannot be deleted."), code="grant_paid")
     grant.delete()

@@ -49,9 +49,12 @@ def bureau_names(areas: list[AdminArea]) -> dict[int, str]:
 
 
 def registered_elsewhere_message(bureau_name: str) -> str:
+    """Where a person kept elsewhere turns up (lookup, find page, a changed ID number): how to
+    link them (registering them with one of your areas does, see worker_register), or move them."""
     return _(
-        "This person is registered in another area; ask %(area)s's civil-affairs bureau to "
-        "transfer them."
+        "This person is registered in another area, kept by %(area)s's civil-affairs bureau. To "
+        "work with them here, add them with this ID number and one of your areas: they are "
+        "linked to it, not recorded twice. To move the record, ask that bureau to transfer them."
     ) % {"area": bureau_name}
 
 

@@ -14,31 +14,16 @@ import time
 import uuid
 from pathlib import Path
 
-from django.db import connection
-
 import pytest
 
 from config.celery import app as celery_app
 from reports.models import ComplianceRun, ComplianceSnapshot
 from reports.services import compliance_run_execute
 from reports.tasks import compliance_run_execute_task
+from tests.worker_process import WORKER_MARKS, shared_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("CELERY_BROKER_URL", "")
-
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(
-        not BROKER.startswith("redis"), reason="needs CELERY_BROKER_URL=redis://… (CI sets it)"
-    ),
-]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs a database it can share: DATABASE_URL=postgres://…")
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+pytestmark = WORKER_MARKS
 
 
 def _read(path: Path) -> str:
@@ -96,7 +81,7 @@ def test_a_worker_killed_mid_run_leaves_the_last_snapshot_and_the_run_is_redeliv
         cwd=ROOT,
         env={
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": shared_database_url(),
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "COMPLIANCE_PAUSE_GATE": str(gate),
             "COMPLIANCE_PAUSE_PID": str(pid_file),
@@ -142,6 +127,6 @@ def test_a_worker_killed_mid_run_leaves_the_last_snapshot_and_the_run_is_redeliv
     run.refresh_from_db()
     assert (run.status, run.parts_done, run.error) == ("complete", run.parts_total, "")
     snapshot = ComplianceSnapshot.objects.get(run=run)
-    assert set(ComplianceSnapshot.objects.filter(is_current=True)) == {snapshot}
+    assert set(ComplianceSnapshot.objects.filter(year=2025, is_current=True)) == {snapshot}
     assert ComplianceSnapshot.objects.filter(pk=previous.pk, is_current=False).count() == 1
     assert _computed_at(api, actors.county_admin, tree.county_a) == snapshot.computed_at.isoformat()

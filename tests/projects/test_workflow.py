@@ -78,7 +78,12 @@ def test_activation_schedules_the_reports_after_commit(
             actor=actors.county_admin, contract=contract, to_status="active", effective_on=START
         )
 
-    assert len(callbacks) == 1
+    # The schedule, and the compliance refresh that the audited change asks for (and its run).
+    assert sorted(callback.__qualname__ for callback in callbacks) == [
+        "compliance_refresh_on_change.<locals>.<lambda>",
+        "compliance_run_queue.<locals>.<lambda>",
+        "contract_transition.<locals>.<lambda>",
+    ]
     assert Report.objects.filter(contract=contract).count() == 38
 
 

@@ -138,8 +138,10 @@ def test_lookup_of_a_person_kept_elsewhere_names_the_bureau(api, workforce, acto
         "/api/v1/workers/lookup/", {"id_number": workforce.worker_b.id_number}, format="json"
     )
     assert response.json() == {
-        "detail": "This person is registered in another area; ask 康巴什区's civil-affairs "
-        "bureau to transfer them."
+        "detail": "This person is registered in another area, kept by 康巴什区's civil-affairs "
+        "bureau. To work with them here, add them with this ID number and one of your areas: "
+        "they are linked to it, not recorded twice. To move the record, ask that bureau to "
+        "transfer them."
     }
 
 
