@@ -1,7 +1,8 @@
 """The API's page counts: exact up to a limit, the planner's estimate beyond it, flagged."""
 
-import pytest
 from django.db import connection
+
+import pytest
 
 from stations import api_policies
 from stations.api_policies import EstimatedCountPaginator, planner_row_estimate
