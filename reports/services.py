@@ -1,7 +1,9 @@
 """Compliance runs: request, execute (compute into a new snapshot, then swap), fail safely."""
 
 import logging
+import threading
 from collections.abc import Iterable
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -141,8 +143,55 @@ def compliance_refresh_on_change(sender, instance, created: bool, **kwargs) -> N
     compliance_refresh_changed then catches the change within a minute.
     """
     path = (instance.additional_data or {}).get("area_path") if created else None
-    if path:
-        transaction.on_commit(lambda: compliance_refresh_request(area_paths=[path]), robust=True)
+    if not path:
+        return
+    deferred = getattr(_refresh_state, "deferred", None)
+    if deferred is not None:
+        deferred.add(path)
+        return
+    # One request per transaction, however many rows it wrote: the first change registers the
+    # callback, the others only add their paths to it.
+    waiting = getattr(_refresh_state, "pending", None)
+    if waiting is not None and connection.in_atomic_block:
+        paths, callback = waiting
+        # Registered at this same savepoint (so not dropped with a rolled-back one since).
+        level = set(connection.savepoint_ids)
+        if any(entry[1] is callback and entry[0] == level for entry in connection.run_on_commit):
+            paths.add(path)
+            return
+    paths = {path}
+
+    def request() -> None:
+        _refresh_state.pending = None
+        compliance_refresh_request(area_paths=sorted(paths))
+
+    _refresh_state.pending = (paths, request)
+    transaction.on_commit(request, robust=True)
+
+
+_refresh_state = threading.local()
+
+
+@contextmanager
+def compliance_refresh_deferred():
+    """Within the block, changes only collect their areas; one refresh is requested at its end.
+
+    For commands that write many rows one by one outside a transaction (load_demo): without it,
+    with tasks run in-process, every committed row would compute a run of its own.
+    """
+    outer = getattr(_refresh_state, "deferred", None)
+    if outer is not None:
+        yield
+        return
+    _refresh_state.deferred = paths = set()
+    try:
+        yield
+    finally:
+        _refresh_state.deferred = None
+    if paths:
+        transaction.on_commit(
+            lambda: compliance_refresh_request(area_paths=sorted(paths)), robust=True
+        )
 
 
 def compliance_refresh_changed(*, year: int, since_minutes: int = 60) -> list[ComplianceRun]:

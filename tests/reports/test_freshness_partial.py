@@ -7,7 +7,7 @@ from decimal import Decimal
 from io import StringIO
 
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 import pytest
@@ -248,3 +248,54 @@ def test_the_years_refreshed_are_those_of_the_current_snapshots(records):
     (run,) = compliance_refresh_request(area_paths=[records.comm_b1.path])
 
     assert (run.year, run.status) == (YEAR, "queued")
+
+
+def test_one_transaction_writing_many_rows_requests_one_refresh(
+    records, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(
+        compliance_run_execute_task, "apply_async", lambda args, countdown: sent.append(countdown)
+    )
+    runs = ComplianceRun.objects.count()
+
+    # when one transaction saves three workers in two counties
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        for area in (records.comm_b1, records.comm_a2, records.comm_b1):
+            make_worker(area)
+
+    # then it leaves one callback, which queues one run with both paths
+    refreshes = [
+        c
+        for c in callbacks
+        if c.__qualname__.endswith("compliance_refresh_on_change.<locals>.request")
+    ]
+    assert len(refreshes) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        refreshes[0]()
+    run = ComplianceRun.objects.get(status="queued")
+    assert run.changed_paths == sorted([records.comm_a2.path, records.comm_b1.path])
+    assert (ComplianceRun.objects.count() - runs, len(sent)) == (1, 1)
+
+
+def test_a_deferred_block_requests_one_refresh_at_its_end(
+    records, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(
+        compliance_run_execute_task, "apply_async", lambda args, countdown: sent.append(countdown)
+    )
+    runs = ComplianceRun.objects.count()
+
+    # when rows are written one by one inside the deferred block (as load_demo does)
+    start = len(connection.run_on_commit)
+    with django_capture_on_commit_callbacks(execute=True), services.compliance_refresh_deferred():
+        for area in (records.comm_b1, records.comm_a2):
+            with transaction.atomic():
+                make_worker(area)
+        inside = [entry[1] for entry in connection.run_on_commit[start:]]
+
+    # then nothing was requested inside it, and one run with both paths after it
+    run = ComplianceRun.objects.get(status="queued")
+    assert (inside, run.changed_paths) == ([], sorted([records.comm_a2.path, records.comm_b1.path]))
+    assert (ComplianceRun.objects.count() - runs, len(sent)) == (1, 1)
