@@ -7,8 +7,7 @@ import pytest
 from stations import imports
 from stations.imports import area_import
 from stations.models import AdminArea
-
-from .test_import import GOOD, write
+from tests.stations.test_import import GOOD, write
 
 pytestmark = [
     pytest.mark.django_db,
@@ -18,7 +17,9 @@ pytestmark = [
 
 def table_estimate() -> float:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [AdminArea._meta.db_table])
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s", [AdminArea._meta.db_table]
+        )
         return cursor.fetchone()[0]
 
 
