@@ -80,7 +80,7 @@ def test_activation_schedules_the_reports_after_commit(
 
     # The schedule, and the compliance refresh that the audited change asks for (and its run).
     assert sorted(callback.__qualname__ for callback in callbacks) == [
-        "compliance_refresh_on_change.<locals>.<lambda>",
+        "compliance_refresh_on_change.<locals>.request",
         "compliance_run_queue.<locals>.<lambda>",
         "contract_transition.<locals>.<lambda>",
     ]
