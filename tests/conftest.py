@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from stations.models import AdminArea
 from stations.roles import Role
+from tests.browser_support import browser, page, screenshot  # noqa: F401 (fixtures for every folder)
 from tests.factories import ContractorFactory, make_area, make_user
 
 Level = AdminArea.Level

@@ -9,7 +9,7 @@ import pytest
 
 from projects import workflow
 from projects.models import Report
-from tests.browser.conftest import ARTIFACTS
+from tests.browser_support import ARTIFACTS
 from tests.projects.conftest import make_contract
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

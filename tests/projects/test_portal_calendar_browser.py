@@ -7,7 +7,7 @@ import pytest
 
 from projects import workflow
 from projects.models import Report
-from tests.browser.conftest import ARTIFACTS, browser  # noqa: F401 (the browser fixture)
+from tests.browser_support import ARTIFACTS
 from tests.projects.conftest import make_contract
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ TODAY = datetime.date(2025, 6, 20)
 
 
 def test_the_calendar_on_a_phone_lists_the_days_with_reports(
-    browser,  # noqa: F811
+    browser,
     live_server,
     actors,
     tree,

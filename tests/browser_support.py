@@ -1,4 +1,8 @@
-"""Real-browser tests: Debian's chromium driven by Playwright (never a downloaded browser)."""
+"""Real-browser tests: Debian's chromium driven by Playwright (never a downloaded browser).
+
+The fixtures are declared once, in tests/conftest.py, for every folder: a second definition of
+the session-wide browser would start a second Playwright event loop in the same thread.
+"""
 
 import os
 import shutil
