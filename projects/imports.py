@@ -35,6 +35,7 @@ from stations.station_imports import (
     read_rows,
     row_errors,
     station_lookup,
+    write_through,
 )
 from stations.tabular import ImportRejected, RowError
 
@@ -158,23 +159,7 @@ def _first_row_error(number: int, column: str, first: int) -> RowError:
 
 def _write(parsed: list[tuple[int, object]], save, columns: dict[str, str]) -> ImportResult:
     """Writes the checked rows through `save(obj)`; any refusal rejects the whole file."""
-    result = ImportResult()
-    errors: list[RowError] = []
-    with transaction.atomic():
-        for number, obj in parsed:
-            created = obj.pk is None
-            try:
-                save(obj)
-            except ValidationError as error:
-                errors.extend(row_errors(number, error, columns))
-                continue
-            if created:
-                result.created += 1
-            else:
-                result.updated += 1
-        if errors:
-            raise ImportRejected(errors)
-    return result
+    return write_through([(number, obj, True) for number, obj in parsed], save, columns)
 
 
 # --- contractors ---------------------------------------------------------------------------------

@@ -531,7 +531,7 @@ def assignment_import(
     errors.extend(_overlaps_within_file(parsed))
     if errors:
         raise ImportRejected(sorted(errors, key=lambda error: error.row))
-    return _write_through(
+    return write_through(
         parsed,
         lambda assignment: services.assignment_save(actor=actor, assignment=assignment),
         ASSIGNMENT_COLUMNS,
@@ -564,8 +564,9 @@ def _overlaps_within_file(parsed) -> list[RowError]:
     return errors
 
 
-def _write_through(parsed, save, columns) -> ImportResult:
-    """Writes checked rows one by one through a service, all or nothing."""
+def write_through(parsed, save, columns) -> ImportResult:
+    """Writes checked rows `(row number, object, changed)` one by one through a service, all or
+    nothing: unchanged stored rows are counted and skipped, any refusal rejects the whole file."""
     result = ImportResult()
     errors: list[RowError] = []
     with transaction.atomic():
