@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 import pytest
+from celery.result import allow_join_result
 
 from config.celery import app as celery_app
 from stations.models import AreaPopulation
@@ -54,7 +55,10 @@ def test_worker_process_runs_a_task_from_redis(tree):
     celery_app.conf.task_always_eager = False
     try:
         result = area_population_task.apply_async(args=[tree.county_a.code, 2025], queue=queue)
-        value = result.get(timeout=90)
+        # Celery's guard against joining inside a task is process-wide: an eager task still running
+        # in another thread (a live server's refresh after a browser test) would trip it here.
+        with allow_join_result():
+            value = result.get(timeout=90)
     finally:
         celery_app.conf.task_always_eager = eager
         worker.terminate()
