@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import IO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects import selectors, services
@@ -506,32 +505,25 @@ def contract_import(
     if errors:
         raise ImportRejected(errors)
 
-    result = ImportResult()
-    with transaction.atomic():
-        for number, contract, links in parsed:
-            created = contract.pk is None
-            try:
-                saved = services.contract_save(
-                    actor=actor,
-                    contract=contract,
-                    townships=links["townships"],
-                    station_ids=links["station_ids"],
-                    instalments=links["instalments"],
-                )
-                for to_status, effective_on in links["steps"]:
-                    saved = services.contract_transition(
-                        actor=actor, contract=saved, to_status=to_status, effective_on=effective_on
-                    )
-            except ValidationError as error:
-                errors.extend(row_errors(number, error, CONTRACT_COLUMNS))
-                continue
-            if created:
-                result.created += 1
-            else:
-                result.updated += 1
-        if errors:
-            raise ImportRejected(errors)
-    return result
+    links_of = {id(contract): links for _number, contract, links in parsed}
+
+    def save(contract):
+        links = links_of[id(contract)]
+        saved = services.contract_save(
+            actor=actor,
+            contract=contract,
+            townships=links["townships"],
+            station_ids=links["station_ids"],
+            instalments=links["instalments"],
+        )
+        for to_status, effective_on in links["steps"]:
+            saved = services.contract_transition(
+                actor=actor, contract=saved, to_status=to_status, effective_on=effective_on
+            )
+
+    return write_through(
+        [(number, contract, True) for number, contract, _links in parsed], save, CONTRACT_COLUMNS
+    )
 
 
 def _status_steps(number: int, contract: Contract | None, values: dict, errors: list[RowError]):
