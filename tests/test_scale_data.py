@@ -29,7 +29,7 @@ from stations.models import (
     StationAssignment,
     StationInspection,
 )
-from stations.scale.generator import GENERATED_MODELS, generate
+from stations.scale.generator import GENERATED_MODELS, generate, orphaned_references
 from stations.validators import validate_id_number
 from talent.identity import id_number_birth_date, id_number_gender
 from talent.models import Certificate, Worker
@@ -176,7 +176,8 @@ def test_same_seed_writes_the_same_rows_and_another_seed_others(generated):
 
 
 def test_references_and_denormalised_fields_hold(generated):
-    # every foreign key points at a row (SQLite: foreign_key_check; PostgreSQL: deferred checks)
+    # every foreign key points at a row (PostgreSQL loads them with its key triggers off)
+    assert orphaned_references() == []
     connection.check_constraints()
     # the copies of the station's area that the services would have written
     assert StationAssignment.objects.exclude(area=F("station__area")).count() == 0
@@ -203,6 +204,15 @@ def test_references_and_denormalised_fields_hold(generated):
     assert PointsEntry.objects.count() == ServiceRecord.objects.filter(is_verified=True).count()
     # case work has a reference, other work none (the check constraint)
     assert ServiceLogEntry.objects.filter(kind="case", case_reference="").count() == 0
+
+
+def test_the_reference_check_finds_a_dangling_key(generated):
+    # keys are checked at commit, so a broken row can live for a moment inside the transaction
+    certificate = Certificate.objects.order_by("pk")[0]
+    Certificate.objects.filter(pk=certificate.pk).update(worker_id=10**9)
+    assert orphaned_references() == ["talent_certificate.worker_id: 1"]
+    Certificate.objects.filter(pk=certificate.pk).update(worker_id=certificate.worker_id)
+    assert orphaned_references() == []
 
 
 def test_resident_id_numbers_are_valid_and_match_birth_and_gender(generated):
