@@ -28,9 +28,9 @@ from django.urls import reverse
 import pytest
 from rest_framework.test import APIClient, APIRequestFactory
 
-from config.urls import API_APPS
 from stations.access import actor_root_path
 from stations.api_policies import EXACT_COUNT_LIMIT
+from tests.hardening.api_registry import admin_models, api_endpoints
 
 User = get_user_model()
 
@@ -53,42 +53,7 @@ CONTRACTOR_FIELDS = {
 }
 
 
-def _area_field(viewset) -> str | None:
-    value = getattr(viewset, "area_field", "area")
-    if isinstance(value, property):
-        # Report viewsets choose per user (township reviewers reach by the landing township);
-        # staff accounts of this world are scoped by the contract's county.
-        return "contract__area"
-    return value
-
-
-def _endpoints() -> list[SimpleNamespace]:
-    found = []
-    for app in API_APPS:
-        for prefix, viewset, basename in importlib.import_module(f"{app}.urls").router.registry:
-            found.append(
-                SimpleNamespace(
-                    id=f"{app}:{prefix}",
-                    prefix=prefix,
-                    viewset=viewset,
-                    basename=basename,
-                    model=viewset.queryset.model,
-                    area_field=_area_field(viewset),
-                    lookup=getattr(viewset, "lookup_field", "pk"),
-                    actions={
-                        name
-                        for name in ("list", "retrieve", "create", "partial_update", "destroy")
-                        if hasattr(viewset, name)
-                    },
-                    detail_actions=[
-                        action for action in viewset.get_extra_actions() if action.detail
-                    ],
-                )
-            )
-    return found
-
-
-ENDPOINTS = _endpoints()
+ENDPOINTS = api_endpoints()
 # The compliance reader answers for an area and a year, not for rows of its own.
 QUERY_ENDPOINTS = {"reports:compliance"}
 
@@ -343,10 +308,7 @@ def _perm_compliance(user) -> bool:
     return user is not None and user.has_perm("reports.view_compliancerun")
 
 
-ADMIN_MODELS = sorted(
-    (model for model in admin.site._registry if model._meta.app_label in API_APPS),
-    key=lambda model: model._meta.label,
-)
+ADMIN_MODELS = admin_models()
 
 
 def _admin_area_field(model_admin) -> str | None:

@@ -39,7 +39,7 @@ import pytest
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from config.urls import API_APPS
+from tests.hardening.api_registry import admin_models, api_endpoints
 
 pytestmark = pytest.mark.django_db
 
@@ -54,29 +54,7 @@ COUNTY_USER = "dongsheng_admin"
 WHO = ("county", "superuser")
 
 
-def _endpoints() -> list[SimpleNamespace]:
-    found = []
-    for app in API_APPS:
-        for prefix, viewset, basename in importlib.import_module(f"{app}.urls").router.registry:
-            found.append(
-                SimpleNamespace(
-                    id=f"{app}:{prefix}",
-                    prefix=prefix,
-                    viewset=viewset,
-                    basename=basename,
-                    model=viewset.queryset.model,
-                    has_list=hasattr(viewset, "list"),
-                    collection_actions=sorted(
-                        action.url_path
-                        for action in viewset.get_extra_actions()
-                        if not action.detail
-                    ),
-                )
-            )
-    return found
-
-
-ENDPOINTS = _endpoints()
+ENDPOINTS = api_endpoints()
 
 # Lists left out of the page test, each with the reason and where it is guarded instead.
 NOT_A_PAGE = {
@@ -119,10 +97,7 @@ BIG_ADMIN_TABLES = [
     "projects.contract",
     "projects.report",
 ]
-ADMIN_MODELS = sorted(
-    (model for model in admin.site._registry if model._meta.app_label in API_APPS),
-    key=lambda model: model._meta.label_lower,
-)
+ADMIN_MODELS = admin_models()
 
 
 # --- the data -------------------------------------------------------------------------------
