@@ -170,8 +170,13 @@ def machine() -> dict:
     }
 
 
+# Set by bench.run for `--scale nation`, so that the national figures are kept beside the
+# province's (bench/results/<name>-postgresql-nation.json).
+RESULTS_SUFFIX = ""
+
+
 def write_results(name: str, figures: dict, *, started: dict, out: Path | None = None) -> Path:
-    """Writes bench/results/<name>-<database vendor>.json and returns its path.
+    """Writes bench/results/<name>-<database vendor><RESULTS_SUFFIX>.json and returns its path.
 
     `started` is `machine()` taken at the start; the load average at the end is added.
     """
@@ -183,6 +188,6 @@ def write_results(name: str, figures: dict, *, started: dict, out: Path | None =
     }
     folder = out or RESULTS
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}-{connection.vendor}.json"
+    target = folder / f"{name}-{connection.vendor}{RESULTS_SUFFIX}.json"
     target.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str) + "\n")
     return target

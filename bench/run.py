@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+from bench import common
 from bench.common import REPO, assert_scratch_database, say
 
 # isort: split
@@ -168,6 +169,8 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     assert_scratch_database()
+    if options.scale == "nation":
+        common.RESULTS_SUFFIX = "-nation"
     if options.generate:
         if "generate_scale_data" not in get_commands():
             raise SystemExit("manage.py generate_scale_data does not exist yet.")
