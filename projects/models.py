@@ -445,6 +445,9 @@ class ReportTransition(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
+    # When the contractor was e-mailed about this transition (returns and approvals): a
+    # redelivered notification task finds it set and sends nothing again.
+    notified_at = models.DateTimeField(_("contractor notified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("report transition")

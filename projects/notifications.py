@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from projects.models import Report
+from projects.models import Report, ReportTransition
 from stations.models import User
 
 
@@ -29,11 +29,29 @@ def _describe(report: Report) -> dict:
     }
 
 
-def report_notify(*, report_id: int, event: str) -> int:
-    """E-mails the contractor's accounts that a report was returned or approved; returns sent count."""
+@transaction.atomic
+def report_notify(*, report_id: int, event: str, transition_id: int | None = None) -> int:
+    """E-mails the contractor's accounts that a report was returned or approved; returns sent count.
+
+    With `transition_id` (what the workflow queues) the e-mail goes once per transition: the
+    transition row is locked and marked, so a redelivered or repeated task sends nothing. (A
+    worker lost between the mail server's answer and the commit still sends twice: e-mail is at
+    least once.)
+    """
     report = Report.objects.select_related("contract").filter(pk=report_id).first()
     if report is None:
         return 0
+    transition = None
+    if transition_id is not None:
+        transition = (
+            ReportTransition.objects.select_for_update()
+            .filter(pk=transition_id, report_id=report_id, notified_at__isnull=True)
+            .first()
+        )
+        if transition is None:
+            return 0
+        transition.notified_at = timezone.now()
+        transition.save(update_fields=["notified_at"])
     recipients = _recipients(report)
     if not recipients:
         return 0

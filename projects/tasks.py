@@ -18,9 +18,11 @@ def report_schedule_all_task() -> int:
 
 
 @shared_task
-def report_notify_task(report_id: int, event: str) -> int:
-    """E-mails the contractor that a report was returned or approved."""
-    return notifications.report_notify(report_id=report_id, event=event)
+def report_notify_task(report_id: int, event: str, transition_id: int | None = None) -> int:
+    """E-mails the contractor that a report was returned or approved (once per transition)."""
+    return notifications.report_notify(
+        report_id=report_id, event=event, transition_id=transition_id
+    )
 
 
 @shared_task

@@ -376,11 +376,13 @@ def report_transition(
         report.approved_at = now
     report.version += 1
     report.save()
-    ReportTransition.objects.create(
+    transition = ReportTransition.objects.create(
         report=report, from_status=old_status, to_status=report.status, reason=reason, actor=actor
     )
     if action in (Action.RETURN, Action.APPROVE):
-        transaction.on_commit(lambda: report_notify_task.delay(report.pk, action))
+        transaction.on_commit(
+            lambda: report_notify_task.delay(report.pk, action, transition_id=transition.pk)
+        )
     return report
 
 

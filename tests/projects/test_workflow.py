@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 import pytest
 
-from projects import notifications, selectors, workflow
+from projects import notifications, selectors, tasks, workflow
 from projects.models import CountyProjectConfig, Report, ReportAttachment, ReportTransition
 from projects.workflow import Action
 from stations.roles import Role
@@ -372,6 +372,25 @@ def test_emails_on_return_and_approve(report, actors, django_capture_on_commit_c
     assert "补充照片" in mail.outbox[0].body
     assert mail.outbox[0].subject == "报告已退回：月度工作简报 2025-01"
     assert mail.outbox[1].subject == "报告已通过：月度工作简报 2025-01"
+
+
+def test_a_redelivered_notification_sends_nothing_again(
+    report, actors, django_capture_on_commit_callbacks
+):
+    actors.contractor.email = "sunshine@example.org"
+    actors.contractor.save()
+    submit(report, actors.contractor)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.report_transition(actor=actors.reviewer, report_id=report.pk, action="approve")
+    approval = ReportTransition.objects.get(report=report, to_status=Report.Status.APPROVED)
+    assert approval.notified_at is not None
+    assert len(mail.outbox) == 1
+
+    # the queued task delivered a second time (a worker lost before acknowledging it)
+    again = tasks.report_notify_task(report.pk, "approve", transition_id=approval.pk)
+
+    assert again == 0
+    assert len(mail.outbox) == 1
 
 
 def test_due_soon_reminders_are_sent_once(report, actors):
