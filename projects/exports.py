@@ -2,6 +2,7 @@
 
 import io
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -194,10 +195,16 @@ def _pdf(*, title: str, paragraphs: list[str], sections: list[tuple[str, list[li
     subheading = ParagraphStyle("subheading", fontName=font, fontSize=12, leading=18)
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16)
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=12)
-    story = [Paragraph(title, heading), *[Paragraph(text, body) for text in paragraphs]]
+    # Escaped: reportlab paragraphs read a little markup, and names are the users' ("<b" is a 500).
+    story = [
+        Paragraph(escape(title), heading),
+        *[Paragraph(escape(text), body) for text in paragraphs],
+    ]
     for caption, table in sections:
-        story += [Spacer(1, 5 * mm), Paragraph(caption, subheading), Spacer(1, 2 * mm)]
-        cells = [[Paragraph("" if v is None else str(v), small) for v in row] for row in table]
+        story += [Spacer(1, 5 * mm), Paragraph(escape(caption), subheading), Spacer(1, 2 * mm)]
+        cells = [
+            [Paragraph(escape("" if v is None else str(v)), small) for v in row] for row in table
+        ]
         grid = Table(cells, repeatRows=1)
         grid.setStyle(
             TableStyle(

@@ -137,6 +137,9 @@ class ComplianceRun(models.Model):
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When the run last started or counted a part: a run "running" or "queued" without progress
+    # for COMPLIANCE_RUN_STALE_AFTER was lost with its worker, and compliance_runs_sweep fails it.
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     query_count = models.PositiveIntegerField(_("SQL queries"), null=True, blank=True)
     # Paths of areas changed since the current snapshot: the run recomputes only their

@@ -1,11 +1,13 @@
 """Compliance runs: request, execute (compute into a new snapshot, then swap), fail safely."""
 
+import datetime
 import logging
 import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -328,11 +330,20 @@ def compliance_run_execute(*, run_id: int) -> ComplianceRun:
         if run.status == ComplianceRun.Status.COMPLETE:
             return run
         run.status = ComplianceRun.Status.RUNNING
-        run.started_at = timezone.now()
+        run.started_at = run.progress_at = timezone.now()
         run.parts_total = len(chosen) + 1
         run.parts_done = 0
         run.error = ""
-        run.save(update_fields=["status", "started_at", "parts_total", "parts_done", "error"])
+        run.save(
+            update_fields=[
+                "status",
+                "started_at",
+                "progress_at",
+                "parts_total",
+                "parts_done",
+                "error",
+            ]
+        )
     counter = QueryCounter()
     try:
         with connection.execute_wrapper(counter):
@@ -342,7 +353,9 @@ def compliance_run_execute(*, run_id: int) -> ComplianceRun:
                 facts = {}
                 for metric in chosen:
                     facts[metric.key] = metric.compute(tree, run.year)
-                    ComplianceRun.objects.filter(pk=run.pk).update(parts_done=len(facts))
+                    ComplianceRun.objects.filter(pk=run.pk).update(
+                        parts_done=len(facts), progress_at=timezone.now()
+                    )
                 _store_snapshot(run, tree, chosen, facts)
             else:
                 _store_snapshot(run, tree, chosen, partial[0], copy_from=partial[1])
@@ -450,7 +463,9 @@ def _partial_facts(run: ComplianceRun, tree: Tree, chosen) -> tuple[dict, int] |
     for county in sorted(counties):
         part = Tree(county)
         fresh[county] = {metric.key: metric.compute(part, run.year) for metric in chosen}
-        ComplianceRun.objects.filter(pk=run.pk).update(parts_done=len(fresh))
+        ComplianceRun.objects.filter(pk=run.pk).update(
+            parts_done=len(fresh), progress_at=timezone.now()
+        )
     facts: dict[str, dict] = {}
     for metric in chosen:
         known = {path: _stored_pair(values, metric.key) for path, values in stored.items()}
@@ -613,7 +628,7 @@ def compliance_run_start_parts(*, run_id: int) -> list[str]:
     parts = compliance_run_parts(run)
     if parts:
         run.status = ComplianceRun.Status.RUNNING
-        run.started_at = timezone.now()
+        run.started_at = run.progress_at = timezone.now()
         run.parts_total = len(parts) + 1
         run.parts_done = 0
         run.done_parts = []
@@ -622,6 +637,7 @@ def compliance_run_start_parts(*, run_id: int) -> list[str]:
             update_fields=[
                 "status",
                 "started_at",
+                "progress_at",
                 "parts_total",
                 "parts_done",
                 "done_parts",
@@ -662,7 +678,8 @@ def _part_count(*, run_id: int, path: str) -> None:
         return
     run.done_parts = [*run.done_parts, path]
     run.parts_done = len(run.done_parts)
-    run.save(update_fields=["done_parts", "parts_done"])
+    run.progress_at = timezone.now()
+    run.save(update_fields=["done_parts", "parts_done", "progress_at"])
 
 
 def compliance_parts_combine(*, run_id: int, parts: list[dict]) -> ComplianceRun:
@@ -712,3 +729,45 @@ def compliance_parts_combine(*, run_id: int, parts: list[dict]) -> ComplianceRun
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "parts_done", "finished_at"])
     return run
+
+
+# --- lost runs -----------------------------------------------------------------------------------
+
+SWEPT_ERROR = (
+    "No progress for %(minutes)d minutes: the worker computing this run was lost. "
+    "The previous snapshot stays current; the next run computes the figures again."
+)
+
+
+def compliance_runs_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Fails the runs queued or running without progress for COMPLIANCE_RUN_STALE_AFTER.
+
+    Why: a worker machine lost mid-run leaves its run "running" until the broker redelivers
+    the message (an hour with Redis), and for ever when the message is lost; until then no
+    refresh is queued for its root (compliance_refresh_changed leaves busy roots alone). The
+    previous snapshot stays current: a run's own snapshot becomes current only when it
+    completes. A swept run whose message comes back after all is simply computed again.
+    Idempotent: a failed run is not swept twice. Returns the number swept. Cost: two queries.
+    """
+    now = now or timezone.now()
+    stale_after = settings.COMPLIANCE_RUN_STALE_AFTER
+    with transaction.atomic():
+        # A row locked by a worker right now is starting or counting a part: alive, skipped.
+        stale = list(
+            ComplianceRun.objects.select_for_update(skip_locked=True)
+            .annotate(last_progress=Coalesce("progress_at", "started_at", "requested_at"))
+            .filter(
+                status__in=[ComplianceRun.Status.QUEUED, ComplianceRun.Status.RUNNING],
+                last_progress__lt=now - stale_after,
+            )
+            .values_list("pk", flat=True)
+        )
+        if not stale:
+            return 0
+        ComplianceRun.objects.filter(pk__in=stale).update(
+            status=ComplianceRun.Status.FAILED,
+            error=SWEPT_ERROR % {"minutes": stale_after.total_seconds() // 60},
+            finished_at=now,
+        )
+    logger.warning("Compliance runs failed for lack of progress: %s", stale)
+    return len(stale)

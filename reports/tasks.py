@@ -11,6 +11,7 @@ from reports.services import (
     compliance_refresh_changed,
     compliance_run_execute,
     compliance_run_start_parts,
+    compliance_runs_sweep,
 )
 
 
@@ -27,6 +28,12 @@ def compliance_run_execute_task(run_id: int) -> str:
 def compliance_nightly_task() -> int:
     """Queues this year's runs for every top-level area (scheduled by django-celery-beat)."""
     return len(compliance_nightly(year=timezone.localdate().year))
+
+
+@shared_task
+def compliance_runs_sweep_task() -> int:
+    """Fails the runs lost with their worker (every 10 minutes, by django-celery-beat)."""
+    return compliance_runs_sweep()
 
 
 @shared_task

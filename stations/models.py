@@ -763,6 +763,9 @@ class ServiceLogEntry(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Raised by log_entry_save on every save: an editor sends the version they loaded, and a
+    # save over someone else's change is refused instead of silently overwriting it.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("service ledger entry")

@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -780,6 +781,10 @@ class StationAssignmentAdmin(
 class LogEntryForm(ServiceValidatedForm, forms.ModelForm):
     service_validator = services.log_entry_validate
 
+    # The version the officer loaded. (Not named `version`: a model form cannot list the
+    # model's non-editable field, and the admin lists every field of its form.)
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
     class Meta:
         model = ServiceLogEntry
         fields = [
@@ -794,6 +799,25 @@ class LogEntryForm(ServiceValidatedForm, forms.ModelForm):
             "volunteers",
             "note",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned_data = super().clean()
+        loaded_version = cleaned_data.get("loaded_version")
+        if self.instance.pk is not None and loaded_version is not None:
+            # The admin saves in the transaction that validates the form, so the row stays
+            # locked from this check to the save: a second officer's save waits here, then is
+            # refused. Nothing is written on a refusal.
+            try:
+                services.log_entry_lock(entry_id=self.instance.pk, expected_version=loaded_version)
+            except ValidationError:
+                raise ValidationError(
+                    services.log_entry_stale_message(), code="stale_version"
+                ) from None
+        return cleaned_data
 
 
 def _people_column(group):
@@ -848,7 +872,9 @@ class ServiceLogEntryAdmin(
         return queryset.select_related("station", "worker", "community")
 
     def save_service(self, request, obj, form, change):
-        services.log_entry_save(actor=request.user, entry=obj)
+        services.log_entry_save(
+            actor=request.user, entry=obj, expected_version=form.cleaned_data["loaded_version"]
+        )
 
     def delete_service(self, request, obj):
         services.log_entry_delete(actor=request.user, entry=obj)

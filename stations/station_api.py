@@ -691,6 +691,7 @@ class LogEntryOutputSerializer(serializers.ModelSerializer):
             "people_served",
             "volunteers",
             "note",
+            "version",
         ]
         read_only_fields = fields
 
@@ -702,6 +703,12 @@ class LogEntryInputSerializer(serializers.ModelSerializer):
     people_served = serializers.JSONField(
         required=False,
         help_text='Counts by vulnerable group, e.g. {"lone_elderly": 3, "disabled": 1}.',
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="On a correction, the version you read; a stale one is refused (400). "
+        "Ignored on a new entry.",
     )
 
     class Meta:
@@ -717,6 +724,7 @@ class LogEntryInputSerializer(serializers.ModelSerializer):
             "people_served",
             "volunteers",
             "note",
+            "version",
         ]
         validators = []
 
@@ -724,7 +732,10 @@ class LogEntryInputSerializer(serializers.ModelSerializer):
 @extend_schema(tags=["stations"])
 class LogEntryViewSet(ServiceViewSet):
     """The service ledger (服务台账): hours of work by station staff, by kind, community and the
-    vulnerable groups served. The yearly figures are on the station (`/stations/{id}/?year=`)."""
+    vulnerable groups served. The yearly figures are on the station (`/stations/{id}/?year=`).
+
+    A correction (PUT/PATCH) that carries the `version` last read is refused with a 400 on
+    `version` when someone else changed the entry since; without it the last save wins."""
 
     queryset = ServiceLogEntry.objects.all()
     input_serializer_class = LogEntryInputSerializer
@@ -733,6 +744,19 @@ class LogEntryViewSet(ServiceViewSet):
 
     def scoped_queryset(self):
         return ServiceLogEntry.objects.select_related("station", "area", "worker", "community")
+
+    def perform_create(self, serializer):
+        serializer.validated_data.pop("version", None)
+        super().perform_create(serializer)
+
+    def perform_update(self, serializer):
+        expected_version = serializer.validated_data.pop("version", None)
+        entry = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(entry, name, value)
+        serializer.instance = services.log_entry_save(
+            actor=self.request.user, entry=entry, expected_version=expected_version
+        )
 
     def save_service(self, obj):
         return services.log_entry_save(actor=self.request.user, entry=obj)

@@ -18,7 +18,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -803,13 +803,17 @@ def ledger_import(
             to_create.append(entry)
             existing.add(identity)
         elif changed:
+            # A correction is a new version: an officer's form loaded before it is then refused.
+            entry.version = F("version") + 1
             to_update.append(entry)
         else:
             result.unchanged += 1
     with transaction.atomic():
         ServiceLogEntry.objects.bulk_create(to_create, batch_size=2000)
         ServiceLogEntry.objects.bulk_update(
-            to_update, [*(field for field in LEDGER_FIELDS if field != "station")], batch_size=2000
+            to_update,
+            [*(field for field in LEDGER_FIELDS if field != "station"), "version"],
+            batch_size=2000,
         )
     result.created, result.updated = len(to_create), len(to_update)
     return result

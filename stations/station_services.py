@@ -855,15 +855,55 @@ def log_entry_validate(entry: ServiceLogEntry) -> None:
         raise ValidationError(problems)
 
 
+def log_entry_stale_message() -> str:
+    return _(
+        "Someone else changed this ledger entry while you were editing it. Reload the page to "
+        "see their changes, then make yours again."
+    )
+
+
+def log_entry_lock(*, entry_id: int, expected_version: int | None) -> ServiceLogEntry | None:
+    """The stored entry, locked until the transaction ends, once the caller's version is checked.
+
+    `expected_version` is the version the caller loaded (None: not checked). Under the lock two
+    editors who loaded the same version cannot both pass: the second waits, then reads the
+    first one's version. Raises ValidationError on `version` (code "stale_version").
+    """
+    stored = (
+        ServiceLogEntry.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .filter(pk=entry_id)
+        .first()
+    )
+    if stored is not None:
+        _log_entry_assert_version(stored, expected_version)
+    return stored
+
+
+def _log_entry_assert_version(stored: ServiceLogEntry, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != stored.version:
+        raise _error("version", log_entry_stale_message(), "stale_version")
+
+
 @transaction.atomic
-def log_entry_save(*, actor, entry: ServiceLogEntry) -> ServiceLogEntry:
-    """Records (or corrects) a ledger entry of a station the actor reaches."""
+def log_entry_save(
+    *, actor, entry: ServiceLogEntry, expected_version: int | None = None
+) -> ServiceLogEntry:
+    """Records (or corrects) a ledger entry of a station the actor reaches.
+
+    A correction raises the entry's version; with `expected_version` (the version the editor
+    loaded) a correction over someone else's is refused on `version` and nothing is written.
+    """
     station = entry.station if entry.station_id else None
     area_assert_in_scope(station.area if station else None, actor=actor, field="station")
     if entry.pk is not None:
-        stored = ServiceLogEntry.objects.filter(pk=entry.pk).select_related("area").first()
+        # The entry's row is locked before the worker's (below), in that order everywhere.
+        stored = log_entry_lock(entry_id=entry.pk, expected_version=None)
         if stored is not None:
+            # Scope first: an entry out of reach tells nothing, not even that it changed.
             area_assert_in_scope(stored.area, actor=actor, field="station")
+            _log_entry_assert_version(stored, expected_version)
+            entry.version = stored.version + 1
     if entry.worker_id:
         # Entries of one worker are saved one at a time: two recorded at once would each see
         # the other missing from the day's hours and together pass 24.

@@ -212,6 +212,13 @@ class WorkerForm(forms.ModelForm):
     def _post_clean(self):
         # Replaces ModelForm's model validation: the service's own (with the derived fields), and
         # its one-record-per-person check in place of the bare unique constraint.
+        if self.instance.pk is not None:
+            try:
+                # A county the person is only linked to sees the page but does not change it.
+                services.assert_worker_kept_by_actor(self.instance, actor=self.actor)
+            except ValidationError as error:
+                self._update_errors(error)
+                return
         exclude = self._get_validation_exclusions()
         try:
             self.instance = construct_instance(

@@ -199,7 +199,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic tasks are rows of django-celery-beat (editable in the admin), created by data
+# migrations: compliance-nightly, compliance-refresh-changed, compliance-runs-sweep (reports) and
+# the daily report jobs (projects).
 CELERY_BEAT_SCHEDULE: dict = {}
+# A compliance run queued or running without progress for this long was lost with its worker
+# machine (or its message was lost): compliance_runs_sweep fails it, and the previous snapshot
+# stays current. Longer than Redis' visibility timeout (one hour: a redelivered run shows
+# progress before then) and than CELERY_TASK_TIME_LIMIT (no live part goes this long silent).
+COMPLIANCE_RUN_STALE_AFTER = timedelta(
+    seconds=env.int("COMPLIANCE_RUN_STALE_AFTER_SECONDS", default=2 * 60 * 60)
+)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")

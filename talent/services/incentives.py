@@ -36,6 +36,33 @@ def highest_level_on(worker: Worker, on: datetime.date) -> str:
     return max(levels, key=LEVEL_RANK.__getitem__, default="")
 
 
+def assert_grant_kept_by_actor(grant: IncentiveGrant, *, actor) -> None:
+    """Refuses a change of a stored grant by an actor who only reaches it through a link.
+
+    A grant is kept by the bureaus reaching its policy's area, and by the worker's own county
+    under a policy of an area above it (a city subsidy). A county the person is merely linked
+    to sees the grants of the person's other counties, but does not change them.
+    """
+    if grant.pk is None:
+        return
+    stored = (
+        IncentiveGrant.objects.select_related("policy__area", "worker__area")
+        .filter(pk=grant.pk)
+        .first()
+    )
+    if stored is None:
+        return
+    policy_area, worker_area = stored.policy.area, stored.worker.area
+    if area_in_scope(policy_area, actor=actor) or (
+        area_in_scope(worker_area, actor=actor) and worker_area.path.startswith(policy_area.path)
+    ):
+        return
+    raise ValidationError(
+        _("This grant is kept by the bureau of its policy's area; only it can change it."),
+        code="grant_kept_elsewhere",
+    )
+
+
 @transaction.atomic
 def grant_save(*, actor, grant: IncentiveGrant) -> IncentiveGrant:
     """Grants a subsidy or award; the level and amount default from the worker and the policy.
@@ -44,6 +71,7 @@ def grant_save(*, actor, grant: IncentiveGrant) -> IncentiveGrant:
     be in the actor's reach.
     """
     assert_stored_in_scope(grant, actor=actor, area_field=worker_reach("worker__"), field="worker")
+    assert_grant_kept_by_actor(grant, actor=actor)
     policy = grant.policy if grant.policy_id else None
     stored_policy_id = (
         IncentiveGrant.objects.filter(pk=grant.pk).values_list("policy_id", flat=True).first()
@@ -93,6 +121,7 @@ def grant_validate(grant: IncentiveGrant) -> None:
 @transaction.atomic
 def grant_delete(*, actor, grant: IncentiveGrant) -> None:
     assert_stored_in_scope(grant, actor=actor, area_field=worker_reach("worker__"), field="worker")
+    assert_grant_kept_by_actor(grant, actor=actor)
     if grant.is_paid:
         raise ValidationError(_("A paid grant is kept; it cannot be deleted."), code="grant_paid")
     grant.delete()

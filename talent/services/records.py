@@ -159,6 +159,21 @@ def attendance_validate(attendance: TrainingAttendance) -> None:
         )
 
 
+def assert_stored_training_attendable(attendance: TrainingAttendance, *, actor) -> None:
+    """Refuses a change of a stored attendance at a training the actor may not record at.
+
+    A county linked to a person sees their attendance at another county's training, but that
+    county keeps the record (as it alone could have recorded it).
+    """
+    if attendance.pk is None:
+        return
+    stored = (
+        TrainingAttendance.objects.select_related("training__area").filter(pk=attendance.pk).first()
+    )
+    if stored is not None and not training_attendable(stored.training, actor=actor):
+        raise not_found("training")
+
+
 @transaction.atomic
 def attendance_save(*, actor, attendance: TrainingAttendance) -> TrainingAttendance:
     """Records a worker in reach at a training of the actor's subtree or of an area above it.
@@ -169,6 +184,7 @@ def attendance_save(*, actor, attendance: TrainingAttendance) -> TrainingAttenda
     assert_stored_in_scope(
         attendance, actor=actor, area_field=worker_reach("worker__"), field="worker"
     )
+    assert_stored_training_attendable(attendance, actor=actor)
     training = attendance.training if attendance.training_id else None
     if training is None or not training_attendable(training, actor=actor):
         raise not_found("training")
@@ -183,6 +199,7 @@ def attendance_delete(*, actor, attendance: TrainingAttendance) -> None:
     assert_stored_in_scope(
         attendance, actor=actor, area_field=worker_reach("worker__"), field="worker"
     )
+    assert_stored_training_attendable(attendance, actor=actor)
     attendance.delete()
 
 

@@ -215,3 +215,17 @@ def test_the_excel_summary_has_the_payments_and_states(api, actors, plan, year_o
         "Approved": 1,
         "Score": "84.00",
     }
+
+
+def test_names_with_markup_characters_are_printed_as_written(api, actors, plan, year_of_work):
+    # reportlab reads a little markup in paragraphs: an unclosed "<b" in a name was a 500.
+    actors.contractor_org.name = "阳光<b>社工 & <i服务中心"
+    actors.contractor_org.save(update_fields=["name"])
+
+    response = api(actors.county_admin).get(f"/api/v1/plans/{plan.pk}/county-report/?as=pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "<b>" in text
+    assert "<i" in text
