@@ -153,7 +153,7 @@ class PlanViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     @extend_schema(responses={(200, XLSX_CONTENT_TYPE): bytes, (200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"], url_path="county-report")
     def county_report(self, request, pk=None):
-        """The county's report to the city (due 30 November): `?format=xlsx` (default) or `pdf`."""
+        """The county's report to the city (due 30 November): `?as=xlsx` (default) or `?as=pdf` (`format` is DRF's renderer choice)."""
         plan = self.get_object()
         kind = request.query_params.get("as", "xlsx")
         if kind not in ("xlsx", "pdf"):

@@ -10,6 +10,7 @@ fetched at run time.
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 EMBEDDED_FONT = "WenQuanYiZenHei"
 FALLBACK_FONT = "STSong-Light"
@@ -47,7 +48,11 @@ def simple_pdf(
     table: Sequence[Sequence] | None = None,
     footer: str = "",
 ) -> bytes:
-    """A one-column A4 document: a title, paragraphs, an optional table with a header row."""
+    """A one-column A4 document: a title, paragraphs, an optional table with a header row.
+
+    Everything is plain text, escaped here: reportlab paragraphs read a little markup, and a
+    name like "阳光<b" would otherwise fail the whole document.
+    """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -58,11 +63,13 @@ def simple_pdf(
     heading = ParagraphStyle("heading", fontName=font, fontSize=16, leading=22, spaceAfter=8)
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16)
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=12)
-    story = [Paragraph(title, heading)]
-    story += [Paragraph(text, body) for text in paragraphs]
+    story = [Paragraph(escape(title), heading)]
+    story += [Paragraph(escape(text), body) for text in paragraphs]
     if table:
         story.append(Spacer(1, 4 * mm))
-        cells = [[Paragraph("" if v is None else str(v), small) for v in row] for row in table]
+        cells = [
+            [Paragraph("" if v is None else escape(str(v)), small) for v in row] for row in table
+        ]
         grid = Table(cells, repeatRows=1)
         grid.setStyle(
             TableStyle(
@@ -75,7 +82,7 @@ def simple_pdf(
         )
         story.append(grid)
     if footer:
-        story += [Spacer(1, 6 * mm), Paragraph(footer, small)]
+        story += [Spacer(1, 6 * mm), Paragraph(escape(footer), small)]
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, title=title

@@ -4,7 +4,6 @@
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -32,18 +31,15 @@ def format_hours(value: Decimal) -> str:
 
 
 def render_proof(proof: IssuedProof, lines: list[ProofLine]) -> bytes:
-    """The PDF of an issued proof, in the platform's language (the proof is an official paper).
-
-    Names and titles are escaped: reportlab paragraphs read a little markup.
-    """
+    """The PDF of an issued proof, in the platform's language (the proof is an official paper)."""
     with translation.override(settings.LANGUAGE_CODE):
         body = _(
             "This is to certify that volunteer %(name)s (national volunteer number: "
             "%(number)s) served %(hours)s verified hours in %(count)d activities between "
             "%(start)s and %(end)s."
         ) % {
-            "name": escape(proof.volunteer.name),
-            "number": escape(proof.volunteer.national_number or "-"),
+            "name": proof.volunteer.name,
+            "number": proof.volunteer.national_number or "-",
             "hours": format_hours(proof.total_hours),
             "count": proof.activity_count,
             "start": proof.period_start.isoformat(),
@@ -55,8 +51,8 @@ def render_proof(proof: IssuedProof, lines: list[ProofLine]) -> bytes:
             *[
                 [
                     line.date.isoformat(),
-                    escape(line.title),
-                    escape(line.organiser),
+                    line.title,
+                    line.organiser,
                     format_hours(line.hours),
                 ]
                 for line in lines
@@ -67,7 +63,7 @@ def render_proof(proof: IssuedProof, lines: list[ProofLine]) -> bytes:
             paragraphs=[
                 _("Serial number: %(serial)s") % {"serial": proof.serial},
                 body,
-                _("Issued by: %(issuer)s") % {"issuer": escape(proof.issuer_name)},
+                _("Issued by: %(issuer)s") % {"issuer": proof.issuer_name},
                 _("Date of issue: %(date)s") % {"date": issued_on},
             ],
             table=table,

@@ -72,6 +72,23 @@ def test_pdf_report_has_the_chinese_text(
     assert "测试文件" in text
 
 
+def test_pdf_prints_names_with_markup_characters_as_written(
+    client, tree, actors, computed, django_capture_on_commit_callbacks
+):
+    # reportlab reads a little markup in paragraphs: an unescaped "<b" failed the whole file
+    tree.county_a.name = "东胜<b>区"
+    tree.county_a.save()
+    call_command("compute_compliance", "--year", "2025", stdout=StringIO())
+    client.force_login(actors.county_admin)
+    export = _export(client, tree.county_a, "pdf", django_capture_on_commit_callbacks)
+
+    download = client.get(f"/dashboard/exports/{export.pk}/download/")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(download.content)).pages)
+
+    assert ReportExport.objects.get(pk=export.pk).status == "ready"
+    assert "东胜<b>区" in text
+
+
 def test_another_users_export_is_not_found(
     client, tree, actors, computed, django_capture_on_commit_callbacks
 ):
