@@ -166,7 +166,7 @@ def _warm_up(url: str, token: str, count: int) -> None:
             response.read()
 
 
-def load_with_wrk(url: str, token: str, seconds: int) -> dict:
+def load_with_wrk(url: str, token: str, seconds: int, clients: int = CLIENTS) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
     try:
@@ -174,9 +174,9 @@ def load_with_wrk(url: str, token: str, seconds: int) -> dict:
             [
                 WRK,
                 "-t",
-                "4",
+                str(min(4, clients)),
                 "-c",
-                str(CLIENTS),
+                str(clients),
                 "-d",
                 f"{seconds}s",
                 "--timeout",
@@ -214,8 +214,8 @@ def load_with_wrk(url: str, token: str, seconds: int) -> dict:
     }
 
 
-def load_with_threads(url: str, token: str, seconds: int) -> dict:
-    """The fallback client: CLIENTS threads each sending requests one after another."""
+def load_with_threads(url: str, token: str, seconds: int, clients: int = CLIENTS) -> dict:
+    """The fallback client: `clients` threads each sending requests one after another."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -239,7 +239,7 @@ def load_with_threads(url: str, token: str, seconds: int) -> dict:
                 latencies.append(elapsed)
                 errors += not ok
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -290,9 +290,10 @@ def run(
         try:
             use_wrk = shutil.which(WRK) is not None
             figures["load"] = {}
+            figures["load_single_client"] = {}
+            drive = load_with_wrk if use_wrk else load_with_threads
             for name, url in urls.items():
                 full = with_page_size(f"http://127.0.0.1:{port}{url}", 50)
-                drive = load_with_wrk if use_wrk else load_with_threads
                 _warm_up(full, token, workers)
                 result = drive(full, token, seconds)
                 figures["load"][name] = result
@@ -301,6 +302,11 @@ def run(
                     f"{result['requests_per_second']} req/s ({result['tool']}, "
                     f"{result['non_2xx']} non-2xx)"
                 )
+                # One client after another: a request's own time, with no queue in front of it
+                # (with 32 closed-loop clients on a few cores p95 is about 32 / throughput).
+                alone = drive(full, token, max(3, seconds // 3), clients=1)
+                figures["load_single_client"][name] = alone
+                say(f"  {name}, one client: p50 {alone['p50_ms']} ms, p95 {alone['p95_ms']} ms")
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -229,7 +229,12 @@ class WorkerForm(forms.ModelForm):
                 services.worker_assert_new_person(self.instance, actor=self.actor)
         except ValidationError as error:
             if self.instance.pk is None and _only_kept_elsewhere(error):
-                return  # a new person kept by another bureau is linked when saved
+                # A new person kept by another bureau is linked when saved, if the name is theirs.
+                try:
+                    services.worker_assert_same_name(self.instance)
+                except ValidationError as mismatch:
+                    self._update_errors(mismatch)
+                return
 
             # A field left out of the form (a masked ID number) reports on the form as a whole.
             by_field: dict = {}

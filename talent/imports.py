@@ -49,7 +49,9 @@ from talent.identity import id_number_birth_date, id_number_gender
 from talent.models import Certificate, Worker, WorkerAreaLink
 from talent.services import (
     FIRST_EXAM_YEAR,
+    name_mismatch_message,
     normalise_id_number,
+    same_name,
 )
 from talent.validators import PHONE_RE
 
@@ -486,6 +488,8 @@ def _worker_import(source, *, actor, name) -> WorkerImportResult:
                     "certificate_level",
                     _("This person already holds a certificate of this level, numbered otherwise."),
                 )
+        if kept_elsewhere and not same_name(row.values["name"], stored.fields["name"]):
+            parser.error(row.number, "name", name_mismatch_message())
         if len(errors) > errors_before:
             continue
         if kept_elsewhere:

@@ -10,7 +10,9 @@ already recorded:
   named by its pk so that the client changes it instead (API and admin create: "already registered
   (worker 12)");
 - kept outside the actor's reach: the person is linked to the area the actor named
-  (`worker_register`, the import), and nothing of the stored record is overwritten: the bureau
+  (`worker_register`, the import) when the name given is the stored one (an ID number alone,
+  which many people know or can derive, must not open a stranger's record to another county),
+  and nothing of the stored record is overwritten: the bureau
   keeping it stays the one that changes the person's details, transfers or deletes them. The
   linked county then sees the record (masked as everywhere) and records its own facts about the
   person (certificates, training attendance, exam entries).
@@ -115,6 +117,28 @@ def worker_assert_new_person(worker: Worker, *, actor) -> None:
     raise ValidationError({"id_number": ValidationError(message, code=code)})
 
 
+def same_name(given: str, stored: str) -> bool:
+    """Whether a name typed by staff is the stored one (spaces aside, as in "欧阳 明")."""
+    return "".join((given or "").split()) == "".join((stored or "").split())
+
+
+def name_mismatch_message() -> str:
+    return _(
+        "The name does not match the person registered with this ID number in another area; "
+        "check the ID number and the name."
+    )
+
+
+def worker_assert_same_name(worker: Worker, *, stored: Worker | None = None) -> None:
+    """Refuses, on `name`, a registration whose ID number is stored with another name."""
+    if stored is None:
+        stored = Worker.objects.filter(id_number=worker.id_number).only("name").first()
+    if stored is not None and not same_name(worker.name, stored.name):
+        raise ValidationError(
+            {"name": ValidationError(name_mismatch_message(), code="worker_name_mismatch")}
+        )
+
+
 def kept_elsewhere_message(bureau_name: str) -> str:
     return _(
         "This person's record is kept by %(area)s's civil-affairs bureau; only it can change "
@@ -210,7 +234,8 @@ def worker_register(*, actor, worker: Worker) -> tuple[Worker, bool]:
 
     A new ID number creates the worker. A person the actor's bureau already keeps is refused
     (change that record). A person kept elsewhere is linked to `worker.area` instead of being
-    recorded twice, and the stored record is returned unchanged (linked True).
+    recorded twice, and the stored record is returned unchanged (linked True), provided the
+    name given is the stored one (refused on `name` otherwise).
     """
     area_assert_in_scope(worker.area if worker.area_id else None, actor=actor)
     worker_validate(worker)
@@ -221,5 +246,6 @@ def worker_register(*, actor, worker: Worker) -> tuple[Worker, bool]:
     )
     if stored is None or area_in_scope(stored.area, actor=actor):
         return worker_save(actor=actor, worker=worker), False
+    worker_assert_same_name(worker, stored=stored)
     worker_link(actor=actor, worker=stored, area=worker.area)
     return stored, True

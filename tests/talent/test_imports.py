@@ -144,6 +144,29 @@ def test_a_person_kept_by_another_county_is_linked_not_overwritten(tmp_path, wor
     assert Worker.objects.filter(id_number=workforce.worker_b.id_number).count() == 1
 
 
+def test_a_row_naming_someone_else_for_a_kept_id_number_writes_nothing(tmp_path, workforce, actors):
+    rows = (
+        HEADER
+        + f"孙丽,{ID_1},13811112222,本科,社会工作,社工站工作人员,150602001000,,,\n"
+        + f"周静,{workforce.worker_b.id_number},13911110000,本科,社会工作,社区工作者,150602001001,,,\n"
+    )
+    before = counts()
+
+    with pytest.raises(ImportRejected) as rejected:
+        worker_import(write(tmp_path, rows), actor=actors.county_admin)
+
+    assert [(error.row, error.column, error.message) for error in rejected.value.errors] == [
+        (
+            3,
+            "name",
+            "The name does not match the person registered with this ID number in another "
+            "area; check the ID number and the name.",
+        )
+    ]
+    assert counts() == before
+    assert WorkerAreaLink.objects.count() == 0
+
+
 def test_importing_a_linked_person_again_adds_no_second_link(tmp_path, workforce, actors):
     row = f"赵敏,{workforce.worker_b.id_number},13911110000,本科,社会工作,社区工作者,150602001001,,,\n"
     worker_import(write(tmp_path, HEADER + row), actor=actors.county_admin)

@@ -14,9 +14,10 @@ from tests.talent.factories import make_worker
 pytestmark = pytest.mark.django_db
 
 
-def payload(tree, id_number: str, area) -> dict:
+def payload(tree, id_number: str, area, name: str = "赵敏") -> dict:
+    """A registration form; 赵敏 is the name stored with workforce.worker_b's ID number."""
     return {
-        "name": "周静",
+        "name": name,
         "id_number": id_number,
         "phone": "13700001111",
         "education": "bachelor",
@@ -43,6 +44,34 @@ def test_registering_a_person_kept_by_another_county_links_them(api, tree, workf
     assert Worker.objects.filter(id_number=worker_b.id_number).count() == 1
     stored = Worker.objects.get(pk=worker_b.pk)
     assert (stored.name, stored.phone, stored.area_id) == ("赵敏", "13912345678", tree.comm_b1.pk)
+
+
+def test_an_id_number_with_another_name_links_nobody(api, tree, workforce, actors):
+    data = payload(tree, workforce.worker_b.id_number, tree.town_a1, name="周静")
+
+    response = api(actors.county_admin).post("/api/v1/workers/", data, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "name": [
+            "The name does not match the person registered with this ID number in another "
+            "area; check the ID number and the name."
+        ]
+    }
+    assert WorkerAreaLink.objects.count() == 0
+    listed = api(actors.county_admin).get("/api/v1/workers/").json()
+    assert sorted(row["name"] for row in listed["results"]) == ["李强", "王芳"]
+
+
+def test_a_name_typed_with_a_space_still_links(api, tree, workforce, actors):
+    data = payload(tree, workforce.worker_b.id_number, tree.town_a1, name=" 赵 敏")
+
+    response = api(actors.county_admin).post("/api/v1/workers/", data, format="json")
+
+    assert response.status_code == 200
+    assert list(WorkerAreaLink.objects.values_list("worker_id", "area__code")) == [
+        (workforce.worker_b.pk, "150602001000")
+    ]
 
 
 def test_both_counties_reach_a_linked_person(api, tree, workforce, actors):
@@ -221,6 +250,34 @@ def test_adding_a_person_kept_elsewhere_in_the_admin_links_them(client, tree, wo
         (workforce.worker_b.pk, "150602001000")
     ]
     assert Worker.objects.get(pk=workforce.worker_b.pk).name == "赵敏"
+
+
+def test_the_admin_names_the_field_when_the_name_is_not_the_persons(
+    client, tree, workforce, actors
+):
+    client.force_login(actors.county_admin)
+    form = {
+        **payload(tree, workforce.worker_b.id_number, tree.town_a1, name="周静"),
+        "area": tree.town_a1.pk,
+        "employer_kind": "",
+        "employer_name": "",
+        "is_active": "on",
+        "certificates-TOTAL_FORMS": 0,
+        "certificates-INITIAL_FORMS": 0,
+        "certificates-MIN_NUM_FORMS": 0,
+        "certificates-MAX_NUM_FORMS": 1000,
+    }
+
+    response = client.post("/admin/talent/worker/add/", form)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": [
+            "The name does not match the person registered with this ID number in another "
+            "area; check the ID number and the name."
+        ]
+    }
+    assert WorkerAreaLink.objects.count() == 0
 
 
 def test_the_admin_list_shows_a_linked_person(client, tree, workforce, actors):
