@@ -4,6 +4,8 @@ Kept apart from stations.api_base: rest_framework.views reads these settings whe
 """
 
 import json
+import threading
+import time
 
 from django.core.paginator import Paginator
 from django.db import connections
@@ -16,6 +18,9 @@ from rest_framework.pagination import PageNumberPagination
 
 # Lists up to this many rows are counted exactly; a longer one gets the planner's estimate.
 EXACT_COUNT_LIMIT = 10_000
+# How long a list found longer than the limit is taken as long without counting again (s).
+LONG_LIST_MEMO_SECONDS = 300
+LONG_LIST_MEMO_SIZE = 2048
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
@@ -56,6 +61,14 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         if not isinstance(self.object_list, QuerySet):
             return super().count
+        key = _list_key(self.object_list)
+        if key is not None and _long_lists.seen(key):
+            # Counted over the limit a moment ago: reading limit + 1 rows of a province's scope
+            # again costs 20–35 ms a page, the estimate about 1 ms (docs/performance.md §3).
+            estimate = planner_row_estimate(self.object_list)
+            if estimate is not None:
+                self.count_is_estimate = True
+                return max(estimate, self.exact_count_limit + 1)
         # Unordered: a sliced count keeps ORDER BY, which would sort the whole list first.
         capped = self.object_list.order_by()[: self.exact_count_limit + 1].count()
         if capped <= self.exact_count_limit:
@@ -63,9 +76,50 @@ class EstimatedCountPaginator(Paginator):
         estimate = planner_row_estimate(self.object_list)
         if estimate is None:
             return self.object_list.count()
+        if key is not None:
+            _long_lists.remember(key)
         self.count_is_estimate = True
         # Never below what was just counted: the planner may under-estimate a subtree.
         return max(estimate, self.exact_count_limit + 1)
+
+
+def _list_key(queryset: QuerySet) -> str | None:
+    """The list's SQL with its parameters: the same list for the same reader and filters."""
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except Exception:
+        return None
+    return f"{queryset.db}\0{sql}\0{params!r}"
+
+
+class _LongLists:
+    """Lists of this process found longer than the limit lately (a bounded, expiring memo).
+
+    Per process, so nothing to share or invalidate: a list that shrinks below the limit is
+    counted exactly again at most LONG_LIST_MEMO_SECONDS later (and flagged as an estimate
+    until then).
+    """
+
+    def __init__(self):
+        self._expiry: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, key: str) -> bool:
+        expiry = self._expiry.get(key)
+        return expiry is not None and expiry > time.monotonic()
+
+    def remember(self, key: str) -> None:
+        with self._lock:
+            if len(self._expiry) >= LONG_LIST_MEMO_SIZE:
+                self._expiry.clear()
+            self._expiry[key] = time.monotonic() + LONG_LIST_MEMO_SECONDS
+
+    def clear(self) -> None:
+        with self._lock:
+            self._expiry.clear()
+
+
+_long_lists = _LongLists()
 
 
 class PagePagination(PageNumberPagination):

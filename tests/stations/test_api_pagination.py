@@ -1,6 +1,7 @@
 """The API's page counts: exact up to a limit, the planner's estimate beyond it, flagged."""
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 import pytest
 
@@ -9,6 +10,14 @@ from stations.api_policies import EstimatedCountPaginator, planner_row_estimate
 from stations.models import AdminArea
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _forget_long_lists():
+    api_policies._long_lists.clear()
+    yield
+    api_policies._long_lists.clear()
+
 
 # The `tree` fixture holds 10 areas (a city, two counties, three townships, four communities).
 TREE_AREAS = 10
@@ -54,6 +63,46 @@ def test_an_estimated_count_costs_no_extra_query_below_the_limit(
     with django_assert_num_queries(6):
         response = client.get("/api/v1/areas/?page_size=3")
     assert (response.status_code, response.json()["count"]) == (200, TREE_AREAS)
+
+
+def _counts(captured) -> int:
+    return sum(1 for query in captured if query["sql"].lstrip().upper().startswith("SELECT COUNT"))
+
+
+def test_a_list_found_long_is_estimated_without_counting_again(tree, actors, api, monkeypatch):
+    # given a limit below the number of areas, and a planner that answers 1234
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_count_limit", 9)
+    monkeypatch.setattr(api_policies, "planner_row_estimate", lambda queryset: 1234)
+    client = api(actors.superuser)
+    # when the same list is asked twice, and then with a filter
+    with CaptureQueriesContext(connection) as first:
+        one = client.get("/api/v1/areas/?page_size=3").json()
+    with CaptureQueriesContext(connection) as second:
+        two = client.get("/api/v1/areas/?page_size=3&page=2").json()
+    with CaptureQueriesContext(connection) as filtered:
+        three = client.get("/api/v1/areas/?page_size=3&level=4").json()
+    # then the first counts (capped), the second takes the estimate alone, the filtered one
+    # (another list, of 4 communities) is counted exactly
+    assert (_counts(first), one["count"], one["count_is_estimate"]) == (1, 1234, True)
+    assert (_counts(second), two["count"], two["count_is_estimate"]) == (0, 1234, True)
+    assert (_counts(filtered), three["count"], three["count_is_estimate"]) == (1, 4, False)
+    assert [row["code"] for row in one["results"]] != [row["code"] for row in two["results"]]
+
+
+def test_a_remembered_long_list_is_counted_again_once_the_memo_expired(
+    tree, actors, api, monkeypatch
+):
+    # given long lists remembered for no time at all
+    monkeypatch.setattr(api_policies, "LONG_LIST_MEMO_SECONDS", 0)
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_count_limit", 9)
+    monkeypatch.setattr(api_policies, "planner_row_estimate", lambda queryset: 1234)
+    client = api(actors.superuser)
+    client.get("/api/v1/areas/?page_size=3")
+    # when the list is asked again
+    with CaptureQueriesContext(connection) as again:
+        body = client.get("/api/v1/areas/?page_size=3").json()
+    # then it is counted again
+    assert (_counts(again), body["count"], body["count_is_estimate"]) == (1, 1234, True)
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite has no planner estimate")
