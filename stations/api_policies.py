@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions
 from rest_framework.pagination import PageNumberPagination
 
@@ -32,6 +33,21 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, telling the filter set which area path the view's scope used.
+
+    `?within=` then leaves out a condition the scope already is (`stations.filters.WithinFilter`).
+    """
+
+    def get_filterset(self, request, queryset, view):
+        from stations.api_base import ScopedViewSetMixin
+
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None and isinstance(view, ScopedViewSetMixin):
+            filterset.scope_area_field = view.area_field
+        return filterset
 
 
 def planner_row_estimate(queryset: QuerySet) -> int | None:
