@@ -304,6 +304,8 @@ def run(
                 )
                 # One client after another: a request's own time, with no queue in front of it
                 # (with 32 closed-loop clients on a few cores p95 is about 32 / throughput).
+                # The 32 clients leave up to 32 requests queued in gunicorn: drain them first.
+                _warm_up(full, token, CLIENTS)
                 alone = drive(full, token, max(3, seconds // 3), clients=1)
                 figures["load_single_client"][name] = alone
                 say(f"  {name}, one client: p50 {alone['p50_ms']} ms, p95 {alone['p95_ms']} ms")

@@ -146,8 +146,9 @@ def table_rows(name: str, figures: dict) -> list[tuple[str, str, str]]:
             (
                 name,
                 "approval to dashboard",
-                f"{figures['measured_seconds']} s + beat up to "
-                f"{figures['beat_interval_seconds']} s (worst {figures['worst_case_seconds']} s)",
+                f"{figures['measured_seconds']} s + debounce {figures['debounce_seconds']} s "
+                f"(expected {figures['expected_seconds']} s; {figures['refresh']} refresh of "
+                f"{figures['areas_recomputed']:,} areas)",
             )
         )
     return rows

@@ -12,6 +12,7 @@ from django.db import connection
 import pytest
 
 from bench import admin_pages, api_load, common, compliance, freshness, worker_import
+from bench.run import table_rows
 from stations.models import AdminArea
 from stations.scale.generator import generate
 
@@ -141,6 +142,10 @@ def test_the_import_and_freshness_benchmarks_import_every_row_and_see_a_new_snap
     assert figures["runs_queued"] == 1
     assert figures["beat_interval_seconds"] == 60
     assert _written(tmp_path, "freshness")["figures"]["area"] == ORDOS
+    # and its line of the summary table names the refresh
+    (line,) = table_rows("freshness", figures)
+    assert line[:2] == ("freshness", "approval to dashboard")
+    assert f"refresh of {figures['areas_recomputed']:,} areas" in line[2]
 
 
 @pytest.mark.parametrize(
