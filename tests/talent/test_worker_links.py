@@ -27,6 +27,21 @@ def payload(tree, id_number: str, area, name: str = "赵敏") -> dict:
     }
 
 
+def admin_form(tree, id_number: str, name: str = "赵敏") -> dict:
+    """The admin's add form for a person in 交通街道, with no certificates."""
+    return {
+        **payload(tree, id_number, tree.town_a1, name=name),
+        "area": tree.town_a1.pk,
+        "employer_kind": "",
+        "employer_name": "",
+        "is_active": "on",
+        "certificates-TOTAL_FORMS": 0,
+        "certificates-INITIAL_FORMS": 0,
+        "certificates-MIN_NUM_FORMS": 0,
+        "certificates-MAX_NUM_FORMS": 1000,
+    }
+
+
 def test_registering_a_person_kept_by_another_county_links_them(api, tree, workforce, actors):
     worker_b = workforce.worker_b
     data = payload(tree, worker_b.id_number, tree.town_a1)
@@ -230,17 +245,7 @@ def test_the_list_costs_the_same_with_more_linked_people(api, tree, actors):
 
 def test_adding_a_person_kept_elsewhere_in_the_admin_links_them(client, tree, workforce, actors):
     client.force_login(actors.county_admin)
-    form = {
-        **payload(tree, workforce.worker_b.id_number, tree.town_a1),
-        "area": tree.town_a1.pk,
-        "employer_kind": "",
-        "employer_name": "",
-        "is_active": "on",
-        "certificates-TOTAL_FORMS": 0,
-        "certificates-INITIAL_FORMS": 0,
-        "certificates-MIN_NUM_FORMS": 0,
-        "certificates-MAX_NUM_FORMS": 1000,
-    }
+    form = admin_form(tree, workforce.worker_b.id_number)
 
     response = client.post("/admin/talent/worker/add/", form)
 
@@ -256,17 +261,7 @@ def test_the_admin_names_the_field_when_the_name_is_not_the_persons(
     client, tree, workforce, actors
 ):
     client.force_login(actors.county_admin)
-    form = {
-        **payload(tree, workforce.worker_b.id_number, tree.town_a1, name="周静"),
-        "area": tree.town_a1.pk,
-        "employer_kind": "",
-        "employer_name": "",
-        "is_active": "on",
-        "certificates-TOTAL_FORMS": 0,
-        "certificates-INITIAL_FORMS": 0,
-        "certificates-MIN_NUM_FORMS": 0,
-        "certificates-MAX_NUM_FORMS": 1000,
-    }
+    form = admin_form(tree, workforce.worker_b.id_number, name="周静")
 
     response = client.post("/admin/talent/worker/add/", form)
 
