@@ -40,7 +40,7 @@ from orgs.models import (
 )
 from stations.access import scope_to_actor
 from stations.api import ScopedAreaField
-from stations.api_base import ScopedViewSetMixin
+from stations.api_base import ChoiceLabelField, ScopedViewSetMixin
 from stations.api_policies import ModelPermissions
 from stations.exports import XLSX_CONTENT_TYPE, xlsx_response
 from stations.privacy import shown_phone
@@ -127,7 +127,7 @@ def _apply(instance, data: dict):
 
 class OrgOutputSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="org_type")
-    type_label = serializers.CharField(source="get_org_type_display")
+    type_label = ChoiceLabelField(source="org_type", choices=CommunityOrg.Type.choices)
     community = serializers.CharField(source="community.code")
     community_name = serializers.CharField(source="community.name")
     township = serializers.CharField(source="community.parent_id")

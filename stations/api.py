@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from stations import services
 from stations.access import scope_to_actor
-from stations.api_base import ScopedViewSetMixin
+from stations.api_base import ChoiceLabelField, ScopedViewSetMixin
 from stations.filters import AreaFilter, PopulationFilter
 from stations.models import AdminArea, AreaPopulation
 from stations.selectors import area_population
@@ -31,7 +31,7 @@ class ScopedAreaField(serializers.SlugRelatedField):
 
 class AreaOutputSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent_id", allow_null=True)
-    level_label = serializers.CharField(source="get_level_display")
+    level_label = ChoiceLabelField(source="level", choices=AdminArea.Level.choices)
 
     class Meta:
         model = AdminArea

@@ -20,7 +20,7 @@ from stations import rules
 from stations import station_services as services
 from stations.access import scope_to_actor
 from stations.api import ScopedAreaField
-from stations.api_base import ScopedViewSetMixin
+from stations.api_base import ChoiceLabelField, ScopedViewSetMixin
 from stations.api_policies import ModelPermissions
 from stations.models import (
     InspectionEvidence,
@@ -212,8 +212,8 @@ class LedgerSerializer(serializers.Serializer):
 class StationOutputSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.code")
     area_name = serializers.CharField(source="area.name")
-    kind_label = serializers.CharField(source="get_kind_display")
-    status_label = serializers.CharField(source="get_status_display")
+    kind_label = ChoiceLabelField(source="kind", choices=Station.Kind.choices)
+    status_label = ChoiceLabelField(source="status", choices=Station.Status.choices)
     contractor_name = serializers.CharField(source="contractor.name", allow_null=True, default=None)
     six_haves = serializers.SerializerMethodField()
     staffing = serializers.SerializerMethodField()
@@ -612,7 +612,7 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
     station_name = serializers.CharField(source="station.__str__")
     area = serializers.CharField(source="area.code")
     worker_name = serializers.CharField(source="worker.name")
-    role_label = serializers.CharField(source="get_role_display")
+    role_label = ChoiceLabelField(source="role", choices=StationAssignment.Role.choices)
 
     class Meta:
         model = StationAssignment

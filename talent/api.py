@@ -139,11 +139,17 @@ def _sees_personal_data(serializer) -> bool:
 # --- workers -------------------------------------------------------------------------------------
 
 
+class HeldCertificateListSerializer(serializers.ListSerializer):
+    def get_attribute(self, instance):
+        return instance.held_certificates()
+
+
 class WorkerCertificateSerializer(serializers.ModelSerializer):
     level = level_field(read_only=True)
 
     class Meta:
         model = Certificate
+        list_serializer_class = HeldCertificateListSerializer
         fields = ["id", "level", "number", "obtained_on"]
         read_only_fields = fields
 
@@ -205,7 +211,7 @@ class WorkerOutputSerializer(serializers.ModelSerializer):
 
     def get_served_areas(self, worker) -> list[str]:
         """The codes of the further areas the person serves (linked), besides their own."""
-        return [link.area.code for link in worker.area_links.all()]
+        return [link.area.code for link in worker.served_area_links()]
 
     def get_age(self, worker) -> int:
         return age_on(worker.birth_date, self.context["today"])

@@ -36,7 +36,7 @@ def _today(on: datetime.date | None) -> datetime.date:
 def is_professional_staff(worker: Worker, on: datetime.date | None = None) -> bool:
     """Beijing's professional staff rule for `worker` on `on` (default today)."""
     on = _today(on)
-    for certificate in worker.certificates.all():
+    for certificate in worker.held_certificates():
         if certificate.obtained_on > on:
             continue
         if certificate.level in (Level.INTERMEDIATE, Level.SENIOR):
@@ -52,7 +52,7 @@ def has_social_work_qualification(worker: Worker, on: datetime.date | None = Non
     on = _today(on)
     if worker.major in SOCIAL_WORK_OR_RELATED and worker.education in COLLEGE_OR_ABOVE:
         return True
-    return any(certificate.obtained_on <= on for certificate in worker.certificates.all())
+    return any(certificate.obtained_on <= on for certificate in worker.held_certificates())
 
 
 def professional_staff_condition(on: datetime.date | None = None, *, prefix: str = "") -> Q:
@@ -121,5 +121,5 @@ def qualification_flags(worker: Worker, on: datetime.date | None = None) -> dict
 def highest_certificate(worker: Worker, on: datetime.date | None = None) -> Certificate | None:
     """The worker's highest-level certificate obtained by `on` (from the prefetched list)."""
     on = _today(on)
-    held = [c for c in worker.certificates.all() if c.obtained_on <= on]
+    held = [c for c in worker.held_certificates() if c.obtained_on <= on]
     return max(held, key=lambda certificate: LEVEL_RANK[certificate.level], default=None)

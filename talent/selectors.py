@@ -126,16 +126,22 @@ def expiring_registration_condition(
 def workers_shaped() -> QuerySet[Worker]:
     """Workers with area, certificates and area links (not yet scoped).
 
-    Cost: one query for the page plus one for the page's certificates and one for its links. The
+    Cost: one query for the page plus one for the page's certificates and one for its links, kept
+    as lists (read them with `Worker.held_certificates` and `served_area_links`). The
     qualification flags are computed from the prefetched certificates (`qualification_flags`),
     not annotated: as `EXISTS … OR …` annotations PostgreSQL hashed them over the whole certificate
     table for every page (302 + 64 ms for 50 rows of Jiangsu's 215,000 workers).
     """
     return Worker.objects.select_related("area").prefetch_related(
-        Prefetch("certificates", queryset=Certificate.objects.order_by("obtained_on", "pk")),
+        Prefetch(
+            "certificates",
+            queryset=Certificate.objects.order_by("obtained_on", "pk"),
+            to_attr="listed_certificates",
+        ),
         Prefetch(
             "area_links",
             queryset=WorkerAreaLink.objects.select_related("area").order_by("area__code"),
+            to_attr="listed_area_links",
         ),
     )
 
