@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from auditlog.context import auditlog_value
@@ -44,9 +45,14 @@ class ChoiceLabelField(serializers.CharField):
         kwargs["read_only"] = True
         super().__init__(**kwargs)
         self.labels = dict(choices)
+        self._translated = {}  # language: {value: label}; a field instance serves one response
 
     def to_representation(self, value):
-        return str(self.labels.get(value, value))
+        language = get_language()
+        labels = self._translated.get(language)
+        if labels is None:
+            labels = self._translated[language] = {k: str(v) for k, v in self.labels.items()}
+        return labels.get(value, str(value))
 
 
 class ScopedViewSetMixin:
