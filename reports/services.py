@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -145,7 +147,7 @@ def compliance_refresh_on_change(sender, instance, created: bool, **kwargs) -> N
     compliance_refresh_changed then catches the change within a minute.
     """
     path = (instance.additional_data or {}).get("area_path") if created else None
-    if not path:
+    if not path or _counts_in_no_figure(instance):
         return
     deferred = getattr(_refresh_state, "deferred", None)
     if deferred is not None:
@@ -172,6 +174,13 @@ def compliance_refresh_on_change(sender, instance, created: bool, **kwargs) -> N
 
 
 _refresh_state = threading.local()
+
+
+def _counts_in_no_figure(entry) -> bool:
+    """Accounts are audited with their area path, but no metric counts them: a changed role or
+    area of an officer must not recompute their county's (or province's) figures."""
+    user_type = ContentType.objects.get_for_model(get_user_model())  # cached after the first
+    return entry.content_type_id == user_type.pk
 
 
 @contextmanager

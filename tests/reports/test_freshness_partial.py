@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import pytest
+from auditlog.models import LogEntry
 
 from reports import services
 from reports.metric_defs import metrics
@@ -299,3 +300,19 @@ def test_a_deferred_block_requests_one_refresh_at_its_end(
     run = ComplianceRun.objects.get(status="queued")
     assert (inside, run.changed_paths) == ([], sorted([records.comm_a2.path, records.comm_b1.path]))
     assert (ComplianceRun.objects.count() - runs, len(sent)) == (1, 1)
+
+
+def test_a_changed_account_queues_no_refresh(records, actors, django_capture_on_commit_callbacks):
+    runs = ComplianceRun.objects.count()
+
+    # when an officer's area and role change (audited with the area path, like any row)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        officer = actors.county_admin
+        officer.admin_area = records.county_b
+        officer.first_name = "改"
+        officer.save()
+
+    # then the change is in the audit log, but no figure is recomputed for it
+    entry = LogEntry.objects.get_for_object(officer).latest("timestamp")
+    assert entry.additional_data["area_path"] == records.county_b.path
+    assert (len(callbacks), ComplianceRun.objects.count()) == (0, runs)
