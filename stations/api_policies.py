@@ -78,13 +78,13 @@ class EstimatedCountPaginator(Paginator):
         if not isinstance(self.object_list, QuerySet):
             return super().count
         key = _list_key(self.object_list)
-        if key is not None and _long_lists.seen(key):
+        remembered = _long_lists.estimate(key) if key is not None else None
+        if remembered is not None:
             # Counted over the limit a moment ago: reading limit + 1 rows of a province's scope
-            # again costs 20–35 ms a page, the estimate about 1 ms (docs/performance.md §3).
-            estimate = planner_row_estimate(self.object_list)
-            if estimate is not None:
-                self.count_is_estimate = True
-                return max(estimate, self.exact_count_limit + 1)
+            # again costs 20–35 ms a page, and asking the planner again 4–7 ms on the national
+            # tables (docs/performance.md §3), for a figure that is an estimate either way.
+            self.count_is_estimate = True
+            return remembered
         # Unordered: a sliced count keeps ORDER BY, which would sort the whole list first.
         capped = self.object_list.order_by()[: self.exact_count_limit + 1].count()
         if capped <= self.exact_count_limit:
@@ -92,11 +92,12 @@ class EstimatedCountPaginator(Paginator):
         estimate = planner_row_estimate(self.object_list)
         if estimate is None:
             return self.object_list.count()
-        if key is not None:
-            _long_lists.remember(key)
         self.count_is_estimate = True
         # Never below what was just counted: the planner may under-estimate a subtree.
-        return max(estimate, self.exact_count_limit + 1)
+        estimate = max(estimate, self.exact_count_limit + 1)
+        if key is not None:
+            _long_lists.remember(key, estimate)
+        return estimate
 
 
 def _list_key(queryset: QuerySet) -> str | None:
@@ -109,30 +110,33 @@ def _list_key(queryset: QuerySet) -> str | None:
 
 
 class _LongLists:
-    """Lists of this process found longer than the limit lately (a bounded, expiring memo).
+    """Lists of this process found longer than the limit lately, with their estimated count (a
+    bounded, expiring memo).
 
     Per process, so nothing to share or invalidate: a list that shrinks below the limit is
     counted exactly again at most LONG_LIST_MEMO_SECONDS later (and flagged as an estimate
-    until then).
+    until then), and a remembered estimate is at most that old.
     """
 
     def __init__(self):
-        self._expiry: dict[str, float] = {}
+        self._entries: dict[str, tuple[float, int]] = {}  # key: (expiry, estimated count)
         self._lock = threading.Lock()
 
-    def seen(self, key: str) -> bool:
-        expiry = self._expiry.get(key)
-        return expiry is not None and expiry > time.monotonic()
+    def estimate(self, key: str) -> int | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1]
 
-    def remember(self, key: str) -> None:
+    def remember(self, key: str, estimate: int) -> None:
         with self._lock:
-            if len(self._expiry) >= LONG_LIST_MEMO_SIZE:
-                self._expiry.clear()
-            self._expiry[key] = time.monotonic() + LONG_LIST_MEMO_SECONDS
+            if len(self._entries) >= LONG_LIST_MEMO_SIZE:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + LONG_LIST_MEMO_SECONDS, estimate)
 
     def clear(self) -> None:
         with self._lock:
-            self._expiry.clear()
+            self._entries.clear()
 
 
 _long_lists = _LongLists()

@@ -70,9 +70,12 @@ def _counts(captured) -> int:
 
 
 def test_a_list_found_long_is_estimated_without_counting_again(tree, actors, api, monkeypatch):
-    # given a limit below the number of areas, and a planner that answers 1234
+    # given a limit below the number of areas, and a planner that answers 1234 (and is counted)
     monkeypatch.setattr(EstimatedCountPaginator, "exact_count_limit", 9)
-    monkeypatch.setattr(api_policies, "planner_row_estimate", lambda queryset: 1234)
+    asked = []
+    monkeypatch.setattr(
+        api_policies, "planner_row_estimate", lambda queryset: asked.append(1) or 1234
+    )
     client = api(actors.superuser)
     # when the same list is asked twice, and then with a filter
     with CaptureQueriesContext(connection) as first:
@@ -81,9 +84,11 @@ def test_a_list_found_long_is_estimated_without_counting_again(tree, actors, api
         two = client.get("/api/v1/areas/?page_size=3&page=2").json()
     with CaptureQueriesContext(connection) as filtered:
         three = client.get("/api/v1/areas/?page_size=3&level=4").json()
-    # then the first counts (capped), the second takes the estimate alone, the filtered one
-    # (another list, of 4 communities) is counted exactly
+    # then the first counts (capped) and asks the planner, the second takes the remembered
+    # estimate without asking either, the filtered one (another list, of 4 communities) is
+    # counted exactly
     assert (_counts(first), one["count"], one["count_is_estimate"]) == (1, 1234, True)
+    assert len(asked) == 1
     assert (_counts(second), two["count"], two["count_is_estimate"]) == (0, 1234, True)
     assert (_counts(filtered), three["count"], three["count_is_estimate"]) == (1, 4, False)
     assert [row["code"] for row in one["results"]] != [row["code"] for row in two["results"]]
