@@ -127,7 +127,7 @@ def _apply(instance, data: dict):
 
 class OrgOutputSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="org_type")
-    type_label = ChoiceLabelField(source="org_type", choices=CommunityOrg.Type.choices)
+    type_label = ChoiceLabelField(source="org_type")
     community = serializers.CharField(source="community.code")
     community_name = serializers.CharField(source="community.name")
     township = serializers.CharField(source="community.parent_id")

@@ -31,7 +31,7 @@ class ScopedAreaField(serializers.SlugRelatedField):
 
 class AreaOutputSerializer(serializers.ModelSerializer):
     parent = serializers.CharField(source="parent_id", allow_null=True)
-    level_label = ChoiceLabelField(source="level", choices=AdminArea.Level.choices)
+    level_label = ChoiceLabelField(source="level")
 
     class Meta:
         model = AdminArea

@@ -212,8 +212,8 @@ class LedgerSerializer(serializers.Serializer):
 class StationOutputSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.code")
     area_name = serializers.CharField(source="area.name")
-    kind_label = ChoiceLabelField(source="kind", choices=Station.Kind.choices)
-    status_label = ChoiceLabelField(source="status", choices=Station.Status.choices)
+    kind_label = ChoiceLabelField(source="kind")
+    status_label = ChoiceLabelField(source="status")
     contractor_name = serializers.CharField(source="contractor.name", allow_null=True, default=None)
     six_haves = serializers.SerializerMethodField()
     staffing = serializers.SerializerMethodField()
@@ -612,7 +612,7 @@ class AssignmentOutputSerializer(serializers.ModelSerializer):
     station_name = serializers.CharField(source="station.__str__")
     area = serializers.CharField(source="area.code")
     worker_name = serializers.CharField(source="worker.name")
-    role_label = ChoiceLabelField(source="role", choices=StationAssignment.Role.choices)
+    role_label = ChoiceLabelField(source="role")
 
     class Meta:
         model = StationAssignment

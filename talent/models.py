@@ -111,9 +111,9 @@ class Worker(models.Model):
         return listed if listed is not None else self.certificates.all()
 
     def served_area_links(self):
-        """The links to further areas, with their area (fetched for the page when shaped)."""
+        """The links to further areas (with their area, fetched for the page when shaped)."""
         listed = getattr(self, "listed_area_links", None)
-        return listed if listed is not None else self.area_links.select_related("area")
+        return listed if listed is not None else self.area_links.all()
 
 
 class WorkerAreaLink(models.Model):
