@@ -34,6 +34,7 @@ from stations.validators import validate_id_number
 from talent.identity import id_number_birth_date, id_number_gender
 from talent.models import Certificate, Worker
 from volunteers.models import PointsEntry, ServiceRecord, Volunteer
+from volunteers.selectors import records_out_of_step
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +184,9 @@ def test_references_and_denormalised_fields_hold(generated):
     assert StationAssignment.objects.exclude(area=F("station__area")).count() == 0
     assert ServiceLogEntry.objects.exclude(area=F("station__area")).count() == 0
     assert StationInspection.objects.exclude(area=F("station__area")).count() == 0
+    # the service records' copies of their activity's community and start
+    assert ServiceRecord.objects.count() > 0
+    assert records_out_of_step().count() == 0
     # the community served lies in the station's township
     assert (
         ServiceLogEntry.objects.filter(community__isnull=False)

@@ -367,7 +367,7 @@ class ServiceRecordAdmin(ImportAdminMixin, ScopedPickersMixin, admin.ModelAdmin)
     """Records are added here and verified in bulk; hours are corrected through the API (with a
     reason), so the change form is read-only."""
 
-    area_field = "activity__area"
+    area_field = "area"
     form = ServiceRecordForm
     import_service = service_record_import
     import_columns = [*RECORD_REQUIRED, *RECORD_OPTIONAL]
@@ -376,7 +376,7 @@ class ServiceRecordAdmin(ImportAdminMixin, ScopedPickersMixin, admin.ModelAdmin)
         AreaListFilter,
         VolunteerSkillListFilter,
         "is_verified",
-        "activity__starts_at",
+        "activity_starts_at",
     ]
     search_fields = ["volunteer__name", "activity__title"]
     list_select_related = ["volunteer", "activity", "recorded_by"]

@@ -289,6 +289,8 @@ def load(stdout=None) -> list[tuple[str, str, str]]:
                 ServiceRecord(
                     volunteer=volunteer,
                     activity=activity,
+                    area_id=activity.area_id,
+                    activity_starts_at=activity.starts_at,
                     hours=Decimal(rng.choice([1, 1.5, 2, 2.5, 3, 4])).quantize(Decimal("0.01")),
                     recorded_by=recorder,
                     is_verified=verified,

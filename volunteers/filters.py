@@ -79,12 +79,12 @@ class ServiceRecordFilter(django_filters.FilterSet):
     volunteer = django_filters.NumberFilter(field_name="volunteer_id")
     activity = django_filters.NumberFilter(field_name="activity_id")
     verified = django_filters.BooleanFilter(field_name="is_verified", label=_("verified"))
-    within = WithinFilter(area_field="activity__area")
+    within = WithinFilter(area_field="area")
     held_from = django_filters.DateFilter(
-        field_name="activity__starts_at", lookup_expr="date__gte", label=_("held on or after")
+        field_name="activity_starts_at", lookup_expr="date__gte", label=_("held on or after")
     )
     held_to = django_filters.DateFilter(
-        field_name="activity__starts_at", lookup_expr="date__lte", label=_("held on or before")
+        field_name="activity_starts_at", lookup_expr="date__lte", label=_("held on or before")
     )
 
     class Meta:

@@ -7,6 +7,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -69,7 +70,7 @@ def activities_shaped() -> QuerySet[Activity]:
 
 def records_shaped() -> QuerySet[ServiceRecord]:
     return ServiceRecord.objects.select_related(
-        "volunteer__area", "activity__area", "recorded_by", "verified_by"
+        "volunteer__area", "activity", "area", "recorded_by", "verified_by"
     )
 
 
@@ -88,8 +89,8 @@ def verified_records(
     return ServiceRecord.objects.filter(
         volunteer=volunteer,
         is_verified=True,
-        activity__starts_at__date__gte=start,
-        activity__starts_at__date__lte=end,
+        activity_starts_at__date__gte=start,
+        activity_starts_at__date__lte=end,
     ).select_related("activity")
 
 
@@ -111,8 +112,8 @@ def verified_hours_by_area(*, parent: AdminArea, year: int) -> QuerySet[AdminAre
     hours = (
         ServiceRecord.objects.filter(
             is_verified=True,
-            activity__starts_at__year=year,
-            activity__area__path__startswith=OuterRef("path"),
+            activity_starts_at__year=year,
+            area__path__startswith=OuterRef("path"),
         )
         .order_by()
         .annotate(group=Value(1))
@@ -163,4 +164,12 @@ def service_point_coverage(*, parent: AdminArea) -> QuerySet[AdminArea]:
             covered_communities=Coalesce(count(covered), Value(0)),
         )
         .order_by("code")
+    )
+
+
+def records_out_of_step() -> QuerySet[ServiceRecord]:
+    """Records whose copied community or start differs from their activity's (none, when every
+    write goes through the services; the generator and the demo write the copies themselves)."""
+    return ServiceRecord.objects.exclude(
+        area_id=F("activity__area_id"), activity_starts_at=F("activity__starts_at")
     )

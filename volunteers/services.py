@@ -381,6 +381,10 @@ def activity_save(*, actor, activity: Activity) -> Activity:
     _assert_linked_in_scope(worker, actor=actor, area_field="area", field="social_worker")
     activity_validate(activity)
     activity.save()
+    # The records' copies follow a moved or rescheduled activity (one UPDATE; none when unchanged).
+    ServiceRecord.objects.filter(activity=activity).exclude(
+        area_id=activity.area_id, activity_starts_at=activity.starts_at
+    ).update(area_id=activity.area_id, activity_starts_at=activity.starts_at)
     return activity
 
 
@@ -395,7 +399,7 @@ def activity_delete(*, actor, activity: Activity) -> None:
 
 
 def _locked_record(record: ServiceRecord, *, actor) -> ServiceRecord:
-    _assert_stored_in_scope(record, actor=actor, area_field="activity__area", field="record")
+    _assert_stored_in_scope(record, actor=actor, area_field="area", field="record")
     return (
         ServiceRecord.objects.select_for_update()
         .select_related("activity__area", "volunteer")
@@ -453,6 +457,12 @@ def _reason(reason: str) -> str:
     return reason[:500]
 
 
+def record_copy_activity(record: ServiceRecord) -> None:
+    """Copies the activity's community and start onto the record (kept for the list's indexes)."""
+    record.area_id = record.activity.area_id
+    record.activity_starts_at = record.activity.starts_at
+
+
 @transaction.atomic
 def record_create(*, actor, record: ServiceRecord, verify: bool = False) -> ServiceRecord:
     """Records a volunteer's hours at an activity; the recording user certifies them."""
@@ -462,6 +472,8 @@ def record_create(*, actor, record: ServiceRecord, verify: bool = False) -> Serv
     area_assert_in_scope(activity.area if activity else None, actor=actor, field="activity")
     _assert_volunteer_in_scope(record.volunteer if record.volunteer_id else None, actor=actor)
     record.recorded_by = _user(actor)
+    if activity is not None:
+        record_copy_activity(record)
     record.is_verified = False
     record.verified_by = record.verified_at = None
     record.full_clean()
@@ -823,9 +835,9 @@ def proof_issue(
     records = scope_to_actor(
         verified_records(volunteer=volunteer, start=period_start, end=period_end),
         actor=actor,
-        area_field="activity__area",
+        area_field="area",
     ).filter(**ran_by_issuer)
-    records = list(records.order_by("activity__starts_at", "pk"))
+    records = list(records.order_by("activity_starts_at", "pk"))
     if not records:
         raise ValidationError(
             _("No verified hours of this volunteer in the period at activities %(issuer)s ran.")

@@ -355,8 +355,8 @@ class Generator:
             Activity: ["id", "title", "starts_at", "ends_at", "place", "area_id",
                        "organiser_kind", "organiser_station_id", "organiser_org_id",
                        "organiser_name", "planned_participants", "actual_participants"],
-            ServiceRecord: ["id", "volunteer_id", "activity_id", "hours", "recorded_at",
-                            "is_verified", "verified_at"],
+            ServiceRecord: ["id", "volunteer_id", "activity_id", "area_id", "activity_starts_at",
+                            "hours", "recorded_at", "is_verified", "verified_at"],
             ServiceRecordCorrection: ["id", "record_id", "kind", "old_hours", "new_hours",
                                       "reason", "changed_at"],
             PointsEntry: ["id", "volunteer_id", "kind", "amount", "balance_after",
@@ -874,7 +874,7 @@ class Generator:
                 record_id = self.writer.new_id(ServiceRecord)
                 verified = rng.random() < 0.85
                 at = _at(day, 13)
-                records.append((record_id, activity_id, hours, at, verified))
+                records.append((record_id, activity_id, _at(day, 9), hours, at, verified))
                 if verified:
                     balance += int(hours * 10)
             skills = rng.sample(SKILLS, rng.randint(0, 2))
@@ -885,11 +885,11 @@ class Generator:
                  joined, True, balance, self.stamp, self.stamp),
             )  # fmt: skip
             running = 0
-            for record_id, activity_id, hours, at, verified in records:
+            for record_id, activity_id, starts_at, hours, at, verified in records:
                 self.writer.add(
                     ServiceRecord,
-                    (record_id, volunteer_id, activity_id, hours, at, verified,
-                     at if verified else None),
+                    (record_id, volunteer_id, activity_id, community.id, starts_at, hours, at,
+                     verified, at if verified else None),
                 )  # fmt: skip
                 if verified:
                     running += int(hours * 10)

@@ -51,6 +51,8 @@ def make_record(volunteer, activity, hours="2.5", *, verified=False, **fields) -
     return ServiceRecord.objects.create(
         volunteer=volunteer,
         activity=activity,
+        area_id=activity.area_id,
+        activity_starts_at=activity.starts_at,
         hours=Decimal(hours),
         is_verified=verified,
         **fields,

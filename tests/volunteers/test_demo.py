@@ -13,6 +13,7 @@ from volunteers.models import (
     TeamMembership,
     Volunteer,
 )
+from volunteers.selectors import records_out_of_step
 
 pytestmark = pytest.mark.django_db
 MODELS = (Volunteer, Team, TeamMembership, ServicePoint, Activity, ServiceRecord, PointsEntry)
@@ -44,3 +45,5 @@ def test_demo_balances_match_the_ledger(tree):
 
     assert balances == last
     assert ServiceRecord.objects.filter(is_verified=True).count() >= 1
+    # the records carry their activity's community and start, as the services write them
+    assert not records_out_of_step().exists()
