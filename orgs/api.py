@@ -220,6 +220,7 @@ class OrgViewSet(ServiceViewSetMixin, viewsets.ModelViewSet):
 
     queryset = CommunityOrg.objects.all()
     area_field = "community"
+    ordered_by_area_code = True
     filterset_class = OrgFilter
     input_serializer_class = OrgInputSerializer
     output_serializer_class = OrgOutputSerializer

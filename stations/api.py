@@ -91,6 +91,7 @@ class AreaViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
     queryset = AdminArea.objects.all()
     area_field = None
+    ordered_by_area_code = True
     lookup_field = "code"
     lookup_value_regex = r"\d{12}"
     filterset_class = AreaFilter
@@ -148,6 +149,7 @@ class PopulationViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     queryset = AreaPopulation.objects.all()
     serializer_class = PopulationSerializer
     filterset_class = PopulationFilter
+    ordered_by_area_code = True
 
     def scoped_queryset(self):
         return self.queryset.select_related("area")

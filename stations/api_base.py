@@ -21,6 +21,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from stations.access import scope_to_actor
+from stations.areas import code_range_q
+from stations.models import AdminArea
 
 
 def _record_api_actor(request) -> None:
@@ -73,6 +75,10 @@ class ScopedViewSetMixin:
     """
 
     area_field: str | None = "area"
+    # True for a list ordered by the code of its `area_field` (organisations by community code):
+    # its page is then read within the code range of the reader's root (or of `?within=`), which
+    # PostgreSQL walks on the code index from there, instead of from the first code of the country.
+    ordered_by_area_code = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -88,6 +94,26 @@ class ScopedViewSetMixin:
         return scope_to_actor(
             self.scoped_queryset(), actor=self.request.user, area_field=self.area_field
         )
+
+    def page_rows(self, queryset):
+        """The page's rows: `queryset` under the code range of the deepest area it is known to
+        lie in, or None when there is none (see `ordered_by_area_code`).
+
+        The range adds no row and drops none (`stations.areas.code_range_q`), so the count is
+        still taken on `queryset` (the pagination's), whose estimate the range would spoil.
+        Cost: one query by code for `?within=`, none otherwise.
+        """
+        if not self.ordered_by_area_code:
+            return None
+        user = self.request.user
+        areas = [] if user.is_superuser or user.admin_area_id is None else [user.admin_area]
+        within = self.request.query_params.get("within")
+        if within and len(within) == 12:
+            areas += AdminArea.objects.filter(code=within).only("code", "level")[:1]
+        if not areas:
+            return None
+        deepest = max(areas, key=lambda area: area.level)
+        return queryset.filter(code_range_q(deepest, field=self.area_field or ""))
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

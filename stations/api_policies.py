@@ -73,6 +73,21 @@ class EstimatedCountPaginator(Paginator):
     exact_count_limit = EXACT_COUNT_LIMIT
     count_is_estimate = False
 
+    def __init__(self, object_list, per_page, *args, page_rows: QuerySet | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        # The same rows as `object_list` under conditions only the page reads (see PagePagination).
+        self.page_rows = page_rows
+
+    def page(self, number):
+        if self.page_rows is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.page_rows[bottom:top], number, self)
+
     @cached_property
     def count(self) -> int:
         if not isinstance(self.object_list, QuerySet):
@@ -152,7 +167,18 @@ class PagePagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-    django_paginator_class = EstimatedCountPaginator
+    page_rows: QuerySet | None = None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """A view's `page_rows(queryset)` may give the same rows under conditions that only help
+        the page's plan: the count, and so its estimate, is taken on `queryset` itself (the
+        planner, multiplying the two conditions' selectivities, would expect 1 % of the rows)."""
+        narrow = getattr(view, "page_rows", None)
+        self.page_rows = narrow(queryset) if narrow and isinstance(queryset, QuerySet) else None
+        return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, queryset, page_size):
+        return EstimatedCountPaginator(queryset, page_size, page_rows=self.page_rows)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

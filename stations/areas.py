@@ -92,6 +92,23 @@ def subtree_q(path: str, *, field: str = "") -> Q:
     return Q(**{f"{prefix}path__startswith": path})
 
 
+def code_range_q(area: AdminArea, *, field: str = "") -> Q:
+    """Areas whose code carries `area`'s significant digits, as a range of codes.
+
+    Every area's code carries its parent's significant digits (`code_errors`, published codes
+    included), so this holds the whole subtree of `area` (and, for a virtual or irregular code,
+    perhaps a few areas besides, which a subtree condition beside it leaves out). As a range it
+    can be walked on the code index in code order, where `path__startswith` cannot.
+    """
+    prefix = f"{field}__" if field else ""
+    digits = area.code[: SIGNIFICANT_DIGITS[area.level]]
+    condition = Q(**{f"{prefix}code__gte": digits})
+    stem = digits.rstrip("9")
+    if stem:  # the first code past the range: 3299 → 33
+        condition &= Q(**{f"{prefix}code__lt": stem[:-1] + str(int(stem[-1]) + 1)})
+    return condition
+
+
 def is_within(path: str, root_path: str) -> bool:
     """Whether the area at `path` lies in the subtree rooted at `root_path`."""
     return path.startswith(root_path)
