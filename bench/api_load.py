@@ -291,6 +291,9 @@ def run(
             use_wrk = shutil.which(WRK) is not None
             figures["load"] = {}
             figures["load_single_client"] = {}
+            figures["load_per_core"] = {}
+            cores = os.cpu_count() or 1
+            figures["per_core_clients"] = cores
             drive = load_with_wrk if use_wrk else load_with_threads
             for name, url in urls.items():
                 full = with_page_size(f"http://127.0.0.1:{port}{url}", 50)
@@ -309,6 +312,10 @@ def run(
                 alone = drive(full, token, max(3, seconds // 3), clients=1)
                 figures["load_single_client"][name] = alone
                 say(f"  {name}, one client: p50 {alone['p50_ms']} ms, p95 {alone['p95_ms']} ms")
+                # As many clients as the machine has cores: the most it serves without a queue.
+                few = drive(full, token, max(3, seconds // 3), clients=cores)
+                figures["load_per_core"][name] = few
+                say(f"  {name}, {cores} clients: p50 {few['p50_ms']} ms, p95 {few['p95_ms']} ms")
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -121,13 +121,15 @@ def table_rows(name: str, figures: dict) -> list[tuple[str, str, str]]:
         for endpoint, counted in figures["queries"].items():
             load = figures.get("load", {}).get(endpoint, {})
             alone = figures.get("load_single_client", {}).get(endpoint, {})
+            few = figures.get("load_per_core", {}).get(endpoint, {})
             rows.append(
                 (
                     name,
                     endpoint,
                     f"p50 {load.get('p50_ms')} ms, p95 {load.get('p95_ms')} ms, "
                     f"{load.get('requests_per_second')} req/s; one client p95 "
-                    f"{alone.get('p95_ms')} ms; queries "
+                    f"{alone.get('p95_ms')} ms; {figures.get('per_core_clients')} clients p95 "
+                    f"{few.get('p95_ms')} ms; queries "
                     f"{counted['page_10']}/{counted['page_50']} (10/50 rows)",
                 )
             )
