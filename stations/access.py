@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from stations.areas import is_county_or_below
 from stations.models import AdminArea
 
 
@@ -60,6 +61,18 @@ def reach_condition(model, area_fields: tuple[str, ...], path: str) -> Q:
     their areas)` built a hash of every reached row first (Jiangsu's workers: 0.4–0.5 s a count).
     """
     areas = AdminArea.objects.filter(path__startswith=path).values("pk")
+    if is_county_or_below(path):
+        # A county's few thousand rows: `pk IN (a UNION of the ids each path reaches)`, which
+        # PostgreSQL estimates and reads from the area indexes (a county's 1,733 workers in 10 ms).
+        # The OR below it takes for 75 % of the table, and walks the list's order through 100,000
+        # rows for such a page (281 ms) and the whole table for its count (578 ms). For a city or
+        # province the OR is the right plan: the UNION would collect and sort 160,000 workers of
+        # Jiangsu (3.5 s) where the OR finds its page of 50 in the first thousand (25 ms).
+        parts = [
+            model._base_manager.filter(**{f"{field}__in": areas}).order_by().values("pk")
+            for field in area_fields
+        ]
+        return Q(pk__in=parts[0].union(*parts[1:]))
     condition = Q()
     for field in area_fields:
         if _is_multi_valued(model, field):

@@ -109,6 +109,13 @@ def code_range_q(area: AdminArea, *, field: str = "") -> Q:
     return condition
 
 
+def is_county_or_below(path: str) -> bool:
+    """Whether the area at `path` is a county or lies below one (its code has more than a city's
+    four significant digits: county codes run xxxx01–xxxx99, published irregular ones too)."""
+    codes = codes_in_path(path)
+    return bool(codes) and set(codes[-1][4:]) != {"0"}
+
+
 def is_within(path: str, root_path: str) -> bool:
     """Whether the area at `path` lies in the subtree rooted at `root_path`."""
     return path.startswith(root_path)
