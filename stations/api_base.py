@@ -106,7 +106,10 @@ class ScopedViewSetMixin:
         if not self.ordered_by_area_code:
             return None
         user = self.request.user
-        areas = [] if user.is_superuser or user.admin_area_id is None else [user.admin_area]
+        if getattr(user, "admin_area_id", None) is None or user.is_superuser:
+            areas = []
+        else:
+            areas = [user.admin_area]
         within = self.request.query_params.get("within")
         if within and len(within) == 12:
             areas += AdminArea.objects.filter(code=within).only("code", "level")[:1]

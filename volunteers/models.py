@@ -451,7 +451,7 @@ class ServiceRecordCorrection(models.Model):
         return f"{self.get_kind_display()} {self.old_hours} → {self.new_hours}"
 
     def get_additional_data(self) -> dict:
-        return {"area_path": self.record.activity.area.path}
+        return {"area_path": self.record.area.path}
 
 
 class PointsRule(models.Model):

@@ -402,7 +402,7 @@ def _locked_record(record: ServiceRecord, *, actor) -> ServiceRecord:
     _assert_stored_in_scope(record, actor=actor, area_field="area", field="record")
     return (
         ServiceRecord.objects.select_for_update()
-        .select_related("activity__area", "volunteer")
+        .select_related("activity__area", "area", "volunteer")
         .get(pk=record.pk)
     )
 

@@ -3,7 +3,11 @@ on the record table): every write path keeps them equal to the activity's, and t
 and order by them."""
 
 import datetime
+import importlib
 from decimal import Decimal
+
+from django.apps import apps as django_apps
+from django.db import connection
 
 import pytest
 
@@ -92,3 +96,33 @@ def test_a_record_out_of_step_is_found(tree, actors):
     Activity.objects.filter(pk=activity.pk).update(starts_at=MARCH - datetime.timedelta(days=1))
 
     assert list(selectors.records_out_of_step().values_list("pk", flat=True)) == [record.pk]
+
+
+class _Editor:
+    """What the migration's function reads of a schema editor: the connection, and execute."""
+
+    connection = connection
+
+    def execute(self, sql, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def test_the_migration_fills_the_copies_from_the_activities(tree, actors):
+    # given records whose copies are wrong (as after adding the columns, before filling them)
+    migration = importlib.import_module("volunteers.migrations.0006_record_area_and_start")
+    activity = make_activity(tree.comm_a2, when=MARCH)
+    other = make_activity(tree.comm_a1_urban, when=MARCH + datetime.timedelta(days=3))
+    records = [record_at(activity, actors.county_admin), record_at(other, actors.county_admin)]
+    ServiceRecord.objects.update(
+        area=tree.comm_b1, activity_starts_at=MARCH - datetime.timedelta(1)
+    )
+    assert selectors.records_out_of_step().count() == 2
+    # when the migration's data step runs (PostgreSQL's joined UPDATE in CI, a subquery elsewhere)
+    migration.copy_from_activities(django_apps, _Editor())
+    # then every record carries its own activity's community and start
+    assert [copies(record) for record in records] == [
+        (tree.comm_a2.pk, MARCH),
+        (tree.comm_a1_urban.pk, MARCH + datetime.timedelta(days=3)),
+    ]
+    assert not selectors.records_out_of_step().exists()
