@@ -43,7 +43,7 @@ from reports.models import ComplianceRun
 from reports.services import QueryCounter, compliance_run_execute
 from stations.models import AdminArea, AreaPopulation, ServiceLogEntry, Station
 from talent.models import Certificate, Worker
-from volunteers.models import Activity, ServicePoint, ServiceRecord
+from volunteers.models import ServicePoint, ServiceRecord
 
 SEGMENT = 13  # a 12-digit code and its slash
 COVERED = [
@@ -79,7 +79,6 @@ def _tables() -> dict[str, str]:
         "station": Station,
         "log": ServiceLogEntry,
         "point": ServicePoint,
-        "activity": Activity,
         "record": ServiceRecord,
         "ledger": LedgerEntry,
     }
@@ -166,8 +165,9 @@ facts(path, fact, amount, from_depth) AS (
     WHERE bp.year <= %(year)s GROUP BY a.path
     UNION ALL
     SELECT a.path, 'volunteer_hours', SUM(r.hours), 1
-    FROM {record} r JOIN {activity} v ON v.id = r.activity_id JOIN sub a ON a.id = v.area_id
-    WHERE r.is_verified AND v.starts_at >= %(year_start_at)s AND v.starts_at < %(next_year_start_at)s
+    FROM {record} r JOIN sub a ON a.id = r.area_id
+    WHERE r.is_verified AND r.activity_starts_at >= %(year_start_at)s
+      AND r.activity_starts_at < %(next_year_start_at)s
     GROUP BY a.path
     UNION ALL
     SELECT a.path, 'charity_yuan',

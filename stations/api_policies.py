@@ -6,6 +6,7 @@ Kept apart from stations.api_base: rest_framework.views reads these settings whe
 import json
 import threading
 import time
+from collections.abc import Callable
 
 from django.core.paginator import Paginator
 from django.db import connections
@@ -73,10 +74,20 @@ class EstimatedCountPaginator(Paginator):
     exact_count_limit = EXACT_COUNT_LIMIT
     count_is_estimate = False
 
-    def __init__(self, object_list, per_page, *args, page_rows: QuerySet | None = None, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *args,
+        page_rows: QuerySet | None = None,
+        estimate_rows: Callable[[], QuerySet | None] | None = None,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, *args, **kwargs)
         # The same rows as `object_list` under conditions only the page reads (see PagePagination).
         self.page_rows = page_rows
+        # Builds the same rows again in a form only the planner's estimate reads (same place).
+        self.estimate_rows = estimate_rows
 
     def page(self, number):
         if self.page_rows is None:
@@ -104,7 +115,8 @@ class EstimatedCountPaginator(Paginator):
         capped = self.object_list.order_by()[: self.exact_count_limit + 1].count()
         if capped <= self.exact_count_limit:
             return capped
-        estimate = planner_row_estimate(self.object_list)
+        estimated = self.estimate_rows() if self.estimate_rows is not None else None
+        estimate = planner_row_estimate(self.object_list if estimated is None else estimated)
         if estimate is None:
             return self.object_list.count()
         self.count_is_estimate = True
@@ -168,17 +180,23 @@ class PagePagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     page_rows: QuerySet | None = None
+    estimate_rows: Callable[[], QuerySet | None] | None = None
 
     def paginate_queryset(self, queryset, request, view=None):
         """A view's `page_rows(queryset)` may give the same rows under conditions that only help
         the page's plan: the count, and so its estimate, is taken on `queryset` itself (the
-        planner, multiplying the two conditions' selectivities, would expect 1 % of the rows)."""
+        planner, multiplying the two conditions' selectivities, would expect 1 % of the rows).
+        Its `estimate_rows()`, called only when the list is too long to count, may build the
+        list again in a form the planner estimates better than the one it is read in."""
         narrow = getattr(view, "page_rows", None)
         self.page_rows = narrow(queryset) if narrow and isinstance(queryset, QuerySet) else None
+        self.estimate_rows = getattr(view, "estimate_rows", None)
         return super().paginate_queryset(queryset, request, view)
 
     def django_paginator_class(self, queryset, page_size):
-        return EstimatedCountPaginator(queryset, page_size, page_rows=self.page_rows)
+        return EstimatedCountPaginator(
+            queryset, page_size, page_rows=self.page_rows, estimate_rows=self.estimate_rows
+        )
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

@@ -10,7 +10,8 @@ from reports.metric_defs import metric_by_key
 from stations.models import AdminArea
 from tests.factories import make_area
 from tests.volunteers.factories import make_activity, make_record, make_volunteer
-from volunteers.models import ServicePoint
+from volunteers import services
+from volunteers.models import Activity, ServicePoint
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -72,3 +73,23 @@ def test_service_point_coverage_over_real_communities(tree):
     assert result["150600000000"] == 50  # 2 of 4 real communities
     assert str(result["150602000000"]) == "66.6667"
     assert result["150603000000"] == 0  # the placeholder does not count
+
+
+def test_hours_follow_an_activity_moved_to_another_county_and_year(tree, actors):
+    activity = make_activity(tree.comm_a1_urban)
+    make_record(make_volunteer(tree.comm_a1_urban), activity, "2", verified=True)
+    assert values(tree, "verified_volunteer_hours")["150602000000"] == 2
+
+    activity = Activity.objects.get(pk=activity.pk)
+    activity.area = tree.comm_b1
+    services.activity_save(actor=actors.city_admin, activity=activity)
+    assert values(tree, "verified_volunteer_hours") == {
+        "150600000000": 2,
+        "150602000000": 0,
+        "150603000000": 2,
+    }
+
+    activity.starts_at = datetime.datetime(2024, 6, 1, 9, 0, tzinfo=SHANGHAI)
+    services.activity_save(actor=actors.city_admin, activity=activity)
+    assert values(tree, "verified_volunteer_hours")["150600000000"] == 0
+    assert values(tree, "verified_volunteer_hours", year=2024)["150603000000"] == 2
