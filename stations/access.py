@@ -4,6 +4,7 @@ Superusers reach everything; a user without an area reaches nothing (default den
 page, API view, form, export and import goes through `scope_to_actor`.
 """
 
+import enum
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -46,23 +47,33 @@ def scope_to_actor(
     return qs.filter(**{f"{prefix}path__startswith": root})
 
 
-# Set while a list is rebuilt only for the planner's estimate of its length (`estimable_reach`).
-_estimable = ContextVar("estimable_reach", default=False)
+class ReachForm(enum.Enum):
+    """How `reach_condition` writes a reach through several area paths."""
+
+    READ = "read"  # the form lists are read in: by the depth of the subtree (below)
+    UNION = "union"  # `pk IN (a UNION of ids)`, for every subtree
+    OWN = "own"  # the first path alone (the row's own area): some of the rows, none twice
+
+
+_reach_form = ContextVar("reach_form", default=ReachForm.READ)
 
 
 @contextmanager
-def estimable_reach():
-    """Builds `reach_condition` in its UNION form for every subtree while the block runs.
+def reach_form(form: ReachForm):
+    """Builds `reach_condition` in `form` while the block runs: for a list's count, not its page.
 
-    Only for a query that is EXPLAINed, never run: the OR form a city's or province's list is
-    read with is estimated at 75 % of the table whatever the subtree (Xuzhou's 20,000 workers as
-    2.6 million), the UNION form within a few per cent (docs/performance.md).
+    A city's or province's page is read with the OR form, which the planner takes for 75 % of the
+    table whatever the subtree: its estimated count is then 2.6 million workers for Xuzhou's
+    18,628, and a count capped at 10,001 rows becomes a sequential scan from wherever the last
+    one stopped (8–830 ms on the national data). The UNION form is estimated near the truth;
+    the OWN form counts its first 10,001 rows from the area index (16–44 ms), which tells a long
+    list from a short one (docs/performance.md, stop 18).
     """
-    token = _estimable.set(True)
+    token = _reach_form.set(form)
     try:
         yield
     finally:
-        _estimable.reset(token)
+        _reach_form.reset(token)
 
 
 def _is_multi_valued(model, field_path: str) -> bool:
@@ -83,7 +94,10 @@ def reach_condition(model, area_fields: tuple[str, ...], path: str) -> Q:
     their areas)` built a hash of every reached row first (Jiangsu's workers: 0.4–0.5 s a count).
     """
     areas = AdminArea.objects.filter(path__startswith=path).values("pk")
-    if is_county_or_below(path) or _estimable.get():
+    form = _reach_form.get()
+    if form is ReachForm.OWN:
+        return _path_in(model, area_fields[0], areas)
+    if form is ReachForm.UNION or is_county_or_below(path):
         # A county's few thousand rows: `pk IN (a UNION of the ids each path reaches)`, which
         # PostgreSQL estimates and reads from the area indexes (a county's 1,733 workers in 10 ms).
         # The OR below it takes for 75 % of the table, and walks the list's order through 100,000
@@ -97,12 +111,15 @@ def reach_condition(model, area_fields: tuple[str, ...], path: str) -> Q:
         return Q(pk__in=parts[0].union(*parts[1:]))
     condition = Q()
     for field in area_fields:
-        if _is_multi_valued(model, field):
-            linked = model._base_manager.filter(**{f"{field}__in": areas}).values("pk")
-            condition |= Q(pk__in=linked)
-        else:
-            condition |= Q(**{f"{field}__in": areas})
+        condition |= _path_in(model, field, areas)
     return condition
+
+
+def _path_in(model, field: str, areas) -> Q:
+    """Rows of `model` whose `field` is one of `areas`, each once."""
+    if _is_multi_valued(model, field):
+        return Q(pk__in=model._base_manager.filter(**{f"{field}__in": areas}).values("pk"))
+    return Q(**{f"{field}__in": areas})
 
 
 def area_in_scope(area: AdminArea | None, *, actor) -> bool:

@@ -20,7 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from stations.access import estimable_reach, scope_to_actor
+from stations.access import ReachForm, reach_form, scope_to_actor
 from stations.areas import code_range_q
 from stations.models import AdminArea
 
@@ -79,6 +79,9 @@ class ScopedViewSetMixin:
     # its page is then read within the code range of the reader's root (or of `?within=`), which
     # PostgreSQL walks on the code index from there, instead of from the first code of the country.
     ordered_by_area_code = False
+    # True to read a page as its ids, then its rows by id (`api_policies.page_rows_by_id`): for
+    # a list whose order is not its scope's, which PostgreSQL would otherwise sort whole rows of.
+    page_by_ids = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -118,15 +121,24 @@ class ScopedViewSetMixin:
         deepest = max(areas, key=lambda area: area.level)
         return queryset.filter(code_range_q(deepest, field=self.area_field or ""))
 
-    def estimate_rows(self):
-        """The list again, for the planner's estimate of its length only: a reach through several
-        area paths (a worker's own and linked areas) in the form it can estimate
-        (`stations.access.estimable_reach`); None when the list's own form estimates well.
+    def counted_rows(self):
+        """The list again in the form it is counted and estimated in: a reach through several
+        area paths (a worker's own and linked areas) as the UNION the planner estimates
+        (`stations.access.reach_form`); None when the list's own form does as well.
         Cost: no query beyond the filters' own (`?within=` reads its area by code once more).
         """
+        return self._rows_in(ReachForm.UNION)
+
+    def probe_rows(self):
+        """Some of the list's rows, none twice, read from one area index: those of the first
+        area path alone (a worker's own area). More than the count limit of them tells a long
+        list without counting the whole reach. None for a reach through one path."""
+        return self._rows_in(ReachForm.OWN)
+
+    def _rows_in(self, form):
         if not isinstance(self.area_field, tuple):
             return None
-        with estimable_reach():
+        with reach_form(form):
             return self.filter_queryset(self.get_queryset())
 
     def initial(self, request, *args, **kwargs):

@@ -536,6 +536,7 @@ class ServiceRecordViewSet(ServiceViewSet):
 
     queryset = ServiceRecord.objects.all()
     area_field = "area"
+    page_by_ids = True
     output_serializer_class = ServiceRecordOutputSerializer
     filterset_class = ServiceRecordFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

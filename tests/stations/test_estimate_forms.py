@@ -5,11 +5,12 @@ the same rows either way."""
 import datetime
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 import pytest
 
 from stations import api_policies
-from stations.access import estimable_reach, reach_condition
+from stations.access import ReachForm, reach_condition, reach_form
 from stations.api_policies import EstimatedCountPaginator, planner_row_estimate
 from stations.models import AdminArea
 from talent.identity import id_number_birth_date, id_number_gender
@@ -29,10 +30,20 @@ def _forget_long_lists():
     api_policies._long_lists.clear()
 
 
+def _another_city() -> list[AdminArea]:
+    """徐州市 down to a township, and `communities` of it."""
+    xuzhou = make_area("320300000000", "徐州市", Level.CITY)
+    county = make_area("320311000000", "泉山区", Level.COUNTY, xuzhou)
+    return [xuzhou, county, make_area("320311001000", "王陵街道", Level.TOWNSHIP, county)]
+
+
 @pytest.fixture
 def workers(tree):
+    """Three workers of the city's own areas, and one of another city linked to it."""
+    township = _another_city()[-1]
+    outside = make_area("320311001001", "外市社区", Level.COMMUNITY, township)
     kept = [make_worker(tree.comm_a2, name=f"本市{n}") for n in range(3)]
-    linked = make_worker(tree.comm_a1_urban, name="本市关联")
+    linked = make_worker(outside, name="外市关联")
     WorkerAreaLink.objects.create(worker=linked, area=tree.comm_b1)
     return [*kept, linked]
 
@@ -87,6 +98,46 @@ def test_a_citys_workers_are_estimated_on_the_union_form(
     )
 
 
+def _counts(captured) -> list[str]:
+    return [q["sql"] for q in captured if q["sql"].lstrip().upper().startswith("SELECT COUNT")]
+
+
+def test_a_short_list_is_probed_by_own_area_then_counted_on_the_union(tree, actors, workers, api):
+    # when the city's administrator lists its four workers (one reached by a link only)
+    with CaptureQueriesContext(connection) as captured:
+        response = api(actors.city_admin).get("/api/v1/workers/")
+    # then the three of their own areas are counted first (one area path, no OR, no UNION),
+    # then the four on the UNION form, exactly
+    assert (response.status_code, response.json()["count"]) == (200, 4)
+    assert response.json()["count_is_estimate"] is False
+    probe, counted = _counts(captured)
+    assert (" OR " in probe, "UNION" in probe, "workerarealink" in probe) == (False, False, False)
+    assert (" OR " in counted, "UNION" in counted) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("limit", "counts", "count", "flag"),
+    [
+        (2, 1, 5000, True),  # three of their own: long, the union not counted
+        (3, 2, 5000, True),  # three of their own, four in all: long once the union is counted
+        (4, 2, 4, False),  # short: exact
+    ],
+)
+def test_the_probe_tells_a_long_list_and_the_union_a_short_one(
+    limit, counts, count, flag, tree, actors, workers, api, monkeypatch
+):
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_count_limit", limit)
+    monkeypatch.setattr(api_policies, "planner_row_estimate", lambda queryset: 5000)
+    with CaptureQueriesContext(connection) as captured:
+        response = api(actors.city_admin).get("/api/v1/workers/")
+    body = response.json()
+    assert (body["count"], body["count_is_estimate"], len(_counts(captured))) == (
+        count,
+        flag,
+        counts,
+    )
+
+
 def test_a_list_reached_through_one_path_is_estimated_on_itself(tree, actors, api, estimated):
     # when the city's administrator lists the areas (reached through their own path only)
     response = api(actors.city_admin).get("/api/v1/areas/")
@@ -97,13 +148,18 @@ def test_a_list_reached_through_one_path_is_estimated_on_itself(tree, actors, ap
     assert "LIKE" in _sql(queryset) or "GLOB" in _sql(queryset)
 
 
-def test_the_union_form_is_only_built_inside_the_block(tree):
+def test_a_form_is_only_built_inside_its_block(tree, workers):
     city = tree.city.path
-    with estimable_reach():
-        inside = reach_condition(Worker, WORKER_REACH, city)
-    outside = reach_condition(Worker, WORKER_REACH, city)
-    assert "UNION" in _sql(Worker.objects.filter(inside))
-    assert "UNION" not in _sql(Worker.objects.filter(outside))
+    with reach_form(ReachForm.UNION):
+        union = Worker.objects.filter(reach_condition(Worker, WORKER_REACH, city))
+    with reach_form(ReachForm.OWN):
+        own = Worker.objects.filter(reach_condition(Worker, WORKER_REACH, city))
+    read = Worker.objects.filter(reach_condition(Worker, WORKER_REACH, city))
+    assert ("UNION" in _sql(union), " OR " in _sql(union)) == (True, False)
+    assert ("UNION" in _sql(own), " OR " in _sql(own)) == (False, False)
+    assert ("UNION" in _sql(read), " OR " in _sql(read)) == (False, True)
+    assert union.count() == read.count() == 4
+    assert sorted(own.values_list("name", flat=True)) == ["本市0", "本市1", "本市2"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the estimate is PostgreSQL's")
@@ -111,9 +167,7 @@ def test_the_planner_estimates_a_citys_workers_near_their_number(tree, actors, a
     """Measured on PostgreSQL's own statistics: 40 workers in the city (10 areas) among 1,040
     (210 areas, the rest spread over another city), 10 of them reached through a link only. The
     OR form is expected at 75 % of the table (780); the UNION form near 40."""
-    xuzhou = make_area("320300000000", "徐州市", Level.CITY)
-    county = make_area("320311000000", "泉山区", Level.COUNTY, xuzhou)
-    township = make_area("320311001000", "王陵街道", Level.TOWNSHIP, county)
+    township = _another_city()[-1]
     communities = [
         make_area(f"320311001{n:03d}", f"外市社区{n}", Level.COMMUNITY, township)
         for n in range(1, 201)
@@ -127,7 +181,7 @@ def test_the_planner_estimates_a_citys_workers_near_their_number(tree, actors, a
     path = tree.city.path
 
     read = Worker.objects.filter(reach_condition(Worker, WORKER_REACH, path))
-    with estimable_reach():
+    with reach_form(ReachForm.UNION):
         estimable = Worker.objects.filter(reach_condition(Worker, WORKER_REACH, path))
 
     assert read.count() == estimable.count() == len(city) + 10
