@@ -65,7 +65,7 @@ def reach_form(form: ReachForm):
     A city's or province's page is read with the OR form, which the planner takes for 75 % of the
     table whatever the subtree: its estimated count is then 2.6 million workers for Xuzhou's
     18,628, and a count capped at 10,001 rows becomes a sequential scan from wherever the last
-    one stopped (8–830 ms on the national data). The UNION form is estimated near the truth;
+    one stopped (8–830 ms on the national data). The UNION form is estimated within a factor of two;
     the OWN form counts its first 10,001 rows from the area index (16–44 ms), which tells a long
     list from a short one (docs/performance.md, stop 18).
     """
