@@ -109,3 +109,14 @@ def api():
         return client
 
     return client_for
+
+
+@pytest.fixture
+def forget_long_lists():
+    """The API's memo of lists found too long to count (`stations.api_policies`), empty before
+    and after the test."""
+    from stations import api_policies
+
+    api_policies._long_lists.clear()
+    yield
+    api_policies._long_lists.clear()

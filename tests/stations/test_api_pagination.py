@@ -9,14 +9,7 @@ from stations import api_policies
 from stations.api_policies import EstimatedCountPaginator, planner_row_estimate
 from stations.models import AdminArea
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _forget_long_lists():
-    api_policies._long_lists.clear()
-    yield
-    api_policies._long_lists.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forget_long_lists")]
 
 
 # The `tree` fixture holds 10 areas (a city, two counties, three townships, four communities).

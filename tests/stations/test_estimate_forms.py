@@ -20,14 +20,7 @@ from tests.talent.factories import make_id_number, make_worker
 
 Level = AdminArea.Level
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _forget_long_lists():
-    api_policies._long_lists.clear()
-    yield
-    api_policies._long_lists.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forget_long_lists")]
 
 
 def _another_city() -> list[AdminArea]:
